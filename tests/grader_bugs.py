@@ -1,0 +1,412 @@
+"""Buggy answers, one per diagnosis the grader promises to recognise.
+
+Each entry of :data:`BUGS` is ``(name, exercise id, buggy function, expected)``
+where ``expected`` names the diagnosis the check must report: a diagnosis id
+(``"not-finite"``, ``"mutated"``, ...), ``"shape:<cause>"`` for a wrong shape
+with its likely cause, or ``"mistake:<id>"`` for a known mistake.
+"""
+
+from __future__ import annotations
+
+import grader_solutions as ok
+import numpy as np
+
+sig = ok.sigmoid
+sigp = ok.sigmoid_prime
+
+
+def _forward(W, b, X):
+    L = len(W) - 1
+    a, z = [X], [None]
+    for l in range(1, L + 1):
+        z.append(W[l] @ a[l - 1] + b[l])
+        a.append(sig(z[l]))
+    return z, a
+
+
+def make_backward(*, out="z", hidden="z", factor=1.0, mean=True, bias="sum", transpose=True,
+                  dtype=None, tweak=None):
+    """A backward pass with chosen mistakes (the bugs a student makes)."""
+
+    def backward(W, b, X, Y):
+        L = len(W) - 1
+        m = X.shape[1]
+        z, a = _forward(W, b, X)
+        sp = {"z": lambda l: sigp(z[l]), "a": lambda l: sigp(a[l]), "none": lambda l: 1.0}
+        delta = factor * (a[L] - Y) * sp[out](L)
+        if mean:
+            delta = delta / m
+        dW, db = [None] * (L + 1), [None] * (L + 1)
+        for l in range(L, 0, -1):
+            dW[l] = delta @ a[l - 1].T
+            db[l] = {"sum": lambda d: d.sum(axis=1, keepdims=True),
+                     "mean": lambda d: d.mean(axis=1, keepdims=True),
+                     "keep": lambda d: d}[bias](delta)
+            if l > 1:
+                Wl = W[l].T if transpose else W[l]
+                delta = (Wl @ delta) * sp[hidden](l - 1)
+        if dtype is not None:
+            dW = [None] + [g.astype(dtype) for g in dW[1:]]
+            db = [None] + [g.astype(dtype) for g in db[1:]]
+        if tweak is not None:
+            tweak(dW, db)
+        return dW, db
+
+    return backward
+
+
+def _stub(*args, **kwargs):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# --------------------------------------------------------------------------- the bugs
+
+def sigmoid_name_error(z):
+    s = 1 / (1 + np.exp(-z))
+    return s + undefined_variable  # noqa: F821
+
+
+def sigmoid_log(z):
+    return np.log(z)
+
+
+def sigmoid_list(z):
+    return (1 / (1 + np.exp(-z))).tolist()
+
+
+def sigmoid_none(z):
+    s = 1 / (1 + np.exp(-z))  # noqa: F841 -- forgot to return it
+
+
+def sigmoid_without_minus(z):
+    return 1.0 / (1.0 + np.exp(z))
+
+
+def sigmoid_off(z):
+    s = 1 / (1 + np.exp(-z))
+    s[0, 0] += 1e-6
+    return s
+
+
+def forward_step_only_a(W, a_prev, b, sigma):
+    return sigma(W @ a_prev + b)
+
+
+def forward_step_hard_coded(W, a_prev, b, sigma):
+    z = W @ a_prev + b
+    return z, 1 / (1 + np.exp(-z))
+
+
+def forward_step_no_bias(W, a_prev, b, sigma):
+    z = W @ a_prev
+    return z, sigma(z)
+
+
+def forward_step_transposed_W(W, a_prev, b, sigma):
+    z = W.T @ a_prev + b
+    return z, sigma(z)
+
+
+def forward_step_swapped(W, a_prev, b, sigma):
+    z = W @ a_prev + b
+    return sigma(z), z
+
+
+def forward_step_in_place(W, a_prev, b, sigma):
+    a_prev *= 1.0
+    a_prev += 0.0
+    W += 1.0
+    z = (W - 1.0) @ a_prev + b
+    return z, sigma(z)
+
+
+def numgrad_forward(f, x, h=1e-5):
+    x = np.array(x, dtype=float)
+    g = np.zeros_like(x)
+    fx = f(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        g[i] = (f(x) - fx) / h
+        x[i] = old
+    return g
+
+
+def numgrad_ignores_h(f, x, h=1e-5):
+    return ok.numerical_gradient(f, x, 1e-5)
+
+
+def numgrad_by_h(f, x, h=1e-5):
+    return 2 * ok.numerical_gradient(f, x, h)
+
+
+def numgrad_not_restored(f, x, h=1e-5):
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        fp = f(x)
+        x[i] = old - h
+        fm = f(x)
+        g[i] = (fp - fm) / (2 * h)        # forgot x[i] = old
+    return g
+
+
+def numgrad_all_at_once(f, x, h=1e-5):
+    return np.full(x.shape, (f(x + h) - f(x - h)) / (2 * h))
+
+
+def sigmoid_prime_at_a(z):
+    return z * (1 - z)
+
+
+def tanh_prime_at_a(z):
+    return 1 - z**2
+
+
+def tanh_prime_no_square(z):
+    return 1 - np.tanh(z)
+
+
+def relu_prime_relu(z):
+    return np.maximum(z, 0)
+
+
+def relu_prime_ge(z):
+    return (z >= 0).astype(float)
+
+
+def mse_sigma_prime_missing(z_L, y):
+    return (sig(z_L) - y) / z_L.shape[1]
+
+
+def mse_sigma_prime_at_a(z_L, y):
+    a = sig(z_L)
+    return (a - y) * sigp(a) / z_L.shape[1]
+
+
+def mse_half(z_L, y):
+    a = sig(z_L)
+    return 2 * (a - y) * a * (1 - a) / z_L.shape[1]
+
+
+def bce_sign(z_L, y):
+    return (y - sig(z_L)) / z_L.shape[1]
+
+
+def bce_sigma_prime_extra(z_L, y):
+    a = sig(z_L)
+    return (a - y) * a * (1 - a) / z_L.shape[1]
+
+
+def output_error_no_sigma_prime(grad_a, z_L, sigma_prime):
+    return grad_a * 1.0
+
+
+def output_error_transposed(grad_a, z_L, sigma_prime):
+    return (grad_a * sigma_prime(z_L)).T
+
+
+def backprop_W(W_next, delta_next, z, sigma_prime):
+    return (W_next @ delta_next) * sigma_prime(z)
+
+
+def backprop_W_reshaped(W_next, delta_next, z, sigma_prime):
+    return (W_next.reshape(W_next.shape[1], W_next.shape[0]) @ delta_next) * sigma_prime(z)
+
+
+def backprop_matmul_sigma_prime(W_next, delta_next, z, sigma_prime):
+    return (W_next.T @ delta_next) @ sigma_prime(z)
+
+
+def backprop_no_sigma_prime(W_next, delta_next, z, sigma_prime):
+    return W_next.T @ delta_next
+
+
+def backprop_1d(W_next, delta_next, z, sigma_prime):
+    return (W_next.T @ delta_next).ravel() * sigma_prime(z).ravel()
+
+
+def backprop_broadcast(W_next, delta_next, z, sigma_prime):
+    return (W_next.T @ delta_next) * sigma_prime(z).ravel()
+
+
+def backprop_mutates_z(W_next, delta_next, z, sigma_prime):
+    z *= 1.5
+    return (W_next.T @ delta_next) * sigma_prime(z / 1.5)
+
+
+def backprop_nan(W_next, delta_next, z, sigma_prime):
+    d = (W_next.T @ delta_next) * sigma_prime(z)
+    d[-1, 0] = np.nan
+    return d
+
+
+def weight_gradient_transposed(delta, a_prev):
+    return a_prev @ delta.T
+
+
+def weight_gradient_transposed_reshaped(delta, a_prev):
+    return (a_prev @ delta.T).reshape(delta.shape[0], a_prev.shape[0])
+
+
+def weight_gradient_no_T(delta, a_prev):
+    return delta @ a_prev
+
+
+def bias_gradient_1d(delta):
+    return np.sum(delta, axis=1)
+
+
+def bias_gradient_number(delta):
+    return np.sum(delta)
+
+
+def bias_gradient_sign(delta):
+    return -np.sum(delta, axis=1, keepdims=True)
+
+
+def backward_lists_without_none(W, b, x, y):
+    dW, db = ok.backward(W, b, x, y)
+    return dW[1:], db[1:]
+
+
+def sgd_in_place(W, b, dW, db, learning_rate):
+    for l in range(1, len(W)):
+        W[l] -= learning_rate * dW[l]
+        b[l] -= learning_rate * db[l]
+    return W, b
+
+
+def sgd_replaces(W, b, dW, db, learning_rate):
+    for l in range(1, len(W)):
+        W[l] = W[l] - learning_rate * dW[l]
+        b[l] = b[l] - learning_rate * db[l]
+    return W, b
+
+
+def sgd_sign(W, b, dW, db, learning_rate):
+    return ([None] + [W[l] + learning_rate * dW[l] for l in range(1, len(W))],
+            [None] + [b[l] + learning_rate * db[l] for l in range(1, len(b))])
+
+
+def sgd_no_rate(W, b, dW, db, learning_rate):
+    return ([None] + [W[l] - dW[l] for l in range(1, len(W))],
+            [None] + [b[l] - db[l] for l in range(1, len(b))])
+
+
+def sgd_bias_forgotten(W, b, dW, db, learning_rate):
+    return ([None] + [W[l] - learning_rate * dW[l] for l in range(1, len(W))], list(b))
+
+
+def _softmax(z, axis=0):
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def softmax_sum(z_L, Y):
+    return _softmax(z_L) - Y
+
+
+def softmax_twice(z_L, Y):
+    return (_softmax(z_L) - Y) / z_L.shape[1] ** 2
+
+
+def softmax_wrong_axis(z_L, Y):
+    return (_softmax(z_L, axis=1) - Y) / z_L.shape[1]
+
+
+def softmax_sigma_prime(z_L, Y):
+    p = _softmax(z_L)
+    return (p - Y) * p * (1 - p) / z_L.shape[1]
+
+
+def softmax_sign(z_L, Y):
+    return (Y - _softmax(z_L)) / z_L.shape[1]
+
+
+def _scale_first(dW, db):
+    dW[1] = dW[1] * 1.0001
+
+
+BUGS = [
+    # diagnosis 1: not attempted
+    *[(f"stub-{ex}", ex, _stub, "not-attempted") for ex in ok.SOLUTIONS],
+    # 2: raised an error, with the student's line
+    ("name-error", "sigmoid", sigmoid_name_error, "exception"),
+    ("W-for-WT-crash", "backprop-error", backprop_W, "mistake:w-not-transposed"),
+    ("W-for-WT-crash-backward", "backward", make_backward(transpose=False), "mistake:w-not-transposed"),
+    ("matmul-for-hadamard", "backprop-error", backprop_matmul_sigma_prime, "mistake:matmul-for-hadamard"),
+    ("no-T-crash", "weight-gradient", weight_gradient_no_T, "mistake:a-not-transposed"),
+    ("W.T-forward", "forward-step", forward_step_transposed_W, "mistake:matmul-order"),
+    # 3: None / not an array
+    ("none", "sigmoid", sigmoid_none, "not-an-array"),
+    ("list", "sigmoid", sigmoid_list, "not-an-array"),
+    ("only-a", "forward-step", forward_step_only_a, "not-an-array"),
+    ("lists-without-none", "backward", backward_lists_without_none, "not-an-array"),
+    # 4: NaN / inf
+    ("log-nan", "sigmoid", sigmoid_log, "not-finite"),
+    ("nan-entry", "backprop-error", backprop_nan, "not-finite"),
+    # 5: shape, with cause
+    ("transposed", "weight-gradient", weight_gradient_transposed, "shape:transposed"),
+    ("transposed-delta", "output-error", output_error_transposed, "shape:transposed"),
+    ("batch-axis-kept", "backward-batch", make_backward(bias="keep"), "shape:batch-axis-kept"),
+    ("1-d", "bias-gradient", bias_gradient_1d, "shape:1-d"),
+    ("1-d-delta", "backprop-error", backprop_1d, "shape:1-d"),
+    ("number", "bias-gradient", bias_gradient_number, "shape:single-number"),
+    ("broadcast", "backprop-error", backprop_broadcast, "shape:broadcast"),
+    # 6: inputs changed
+    ("mutates-z", "backprop-error", backprop_mutates_z, "mutated"),
+    ("forward-in-place", "forward-step", forward_step_in_place, "mutated"),
+    ("sgd-in-place", "sgd-update", sgd_in_place, "mutated"),
+    ("sgd-replaces", "sgd-update", sgd_replaces, "mutated"),
+    ("x-not-restored", "numerical-gradient", numgrad_not_restored, "mutated"),
+    # 7: known mistakes
+    ("sigma-prime-missing-eq2", "backprop-error", backprop_no_sigma_prime, "mistake:sigma-prime-missing"),
+    ("sigma-prime-missing-mse", "output-error-mse", mse_sigma_prime_missing, "mistake:sigma-prime-missing"),
+    ("sigma-prime-missing-eq1", "output-error", output_error_no_sigma_prime, "mistake:sigma-prime-missing"),
+    ("sigma-prime-missing-backward", "backward", make_backward(out="none", hidden="none"),
+     "mistake:sigma-prime-missing"),
+    ("sigma-prime-missing-hidden", "backward-batch", make_backward(hidden="none"),
+     "mistake:sigma-prime-missing"),
+    ("sigma-prime-at-a-mse", "output-error-mse", mse_sigma_prime_at_a, "mistake:sigma-prime-at-a"),
+    ("sigma-prime-at-a-backward", "backward", make_backward(out="a", hidden="a"), "mistake:sigma-prime-at-a"),
+    ("sigma-prime-at-a-hidden", "backward-batch", make_backward(hidden="a"), "mistake:sigma-prime-at-a"),
+    ("sigmoid-prime-at-a", "sigmoid-prime", sigmoid_prime_at_a, "mistake:sigma-prime-at-a"),
+    ("tanh-prime-at-a", "tanh-prime", tanh_prime_at_a, "mistake:sigma-prime-at-a"),
+    ("tanh-prime-no-square", "tanh-prime", tanh_prime_no_square, "mistake:square-missing"),
+    ("relu-prime-relu", "relu-prime", relu_prime_relu, "mistake:sigma-instead"),
+    ("W-reshaped", "backprop-error", backprop_W_reshaped, "mistake:w-not-transposed"),
+    ("transposed-result", "weight-gradient", weight_gradient_transposed_reshaped,
+     "mistake:transposed-result"),
+    ("sum-not-mean", "backward-batch", make_backward(mean=False), "mistake:sum-not-mean"),
+    ("sum-not-mean-softmax", "softmax-output-error", softmax_sum, "mistake:sum-not-mean"),
+    ("mean-twice-bias", "backward-batch", make_backward(bias="mean"), "mistake:mean-twice"),
+    ("mean-twice-softmax", "softmax-output-error", softmax_twice, "mistake:mean-twice"),
+    ("sign-bce", "output-error-bce", bce_sign, "mistake:sign"),
+    ("sign-softmax", "softmax-output-error", softmax_sign, "mistake:sign"),
+    ("sign-sgd", "sgd-update", sgd_sign, "mistake:sign"),
+    ("sign-bias", "bias-gradient", bias_gradient_sign, "mistake:sign"),
+    ("mse-half", "output-error-mse", mse_half, "mistake:mse-half"),
+    ("mse-half-backward", "backward", make_backward(factor=2.0), "mistake:mse-half"),
+    ("two-mistakes", "backward-batch", make_backward(factor=2.0, hidden="none"), "mistake:mse-half"),
+    ("exponent-sign", "sigmoid", sigmoid_without_minus, "mistake:exponent-sign"),
+    ("hard-coded-sigmoid", "forward-step", forward_step_hard_coded, "mistake:hard-coded-sigmoid"),
+    ("missing-bias", "forward-step", forward_step_no_bias, "mistake:missing-bias"),
+    ("swapped", "forward-step", forward_step_swapped, "mistake:swapped"),
+    ("forward-difference", "numerical-gradient", numgrad_forward, "mistake:forward-difference"),
+    ("ignores-h", "numerical-gradient", numgrad_ignores_h, "mistake:ignores-h"),
+    ("divided-by-h", "numerical-gradient", numgrad_by_h, "mistake:divided-by-h"),
+    ("all-entries", "numerical-gradient", numgrad_all_at_once, "mistake:all-entries"),
+    ("bce-sigma-prime-extra", "output-error-bce", bce_sigma_prime_extra, "mistake:sigma-prime-extra"),
+    ("softmax-sigma-prime", "softmax-output-error", softmax_sigma_prime, "mistake:sigma-prime-extra"),
+    ("softmax-axis", "softmax-output-error", softmax_wrong_axis, "mistake:softmax-axis"),
+    ("learning-rate-missing", "sgd-update", sgd_no_rate, "mistake:learning-rate-missing"),
+    ("bias-not-updated", "sgd-update", sgd_bias_forgotten, "mistake:bias-not-updated"),
+    # 8: float32 passes with a note
+    ("float32", "backward-batch", make_backward(dtype=np.float32), "float32"),
+    # 9: otherwise, where it differs
+    ("off-by-1e-4", "backward", make_backward(tweak=_scale_first), "mismatch"),
+    ("tiny-offset", "sigmoid", sigmoid_off, "mismatch"),
+]
