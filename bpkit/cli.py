@@ -5,10 +5,14 @@
     bpkit release [--solutions DIR] [--lessons DIR] [--no-execute] [NOTEBOOK ...]
     bpkit execute NOTEBOOK ...
     bpkit check-sync [--solutions DIR] [--lessons DIR]
+    bpkit grade SUBMISSIONS -o OUT [--workers N] [--timeout S] [--memory MB] [--shard I/N]
+                [--force] [--secret S] [--hidden-cases K] [--no-progress]
+    bpkit merge OUT1 OUT2 ... -o OUT
 
 Exit status: 0 on success; 1 when the work failed (a notebook cannot be
-released or executed, or ``lessons/`` is out of sync); 2 for a usage error
-(an unknown option, a missing folder or notebook).
+released or executed, ``lessons/`` is out of sync, a submission could not
+be graded); 2 for a usage error (an unknown option, a missing folder or
+notebook, no secret for hidden cases).
 
 Each subcommand is one function decorated with :func:`command`, which names
 it and declares its arguments; the function gets the parsed arguments and
@@ -18,6 +22,7 @@ returns the exit status. Adding a subcommand is adding one such function.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -217,10 +222,85 @@ def check_sync(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# Issue 6 adds the instructor's commands here, one decorated function each:
-#
-#     @command("grade", "grade a folder of submitted notebooks into a gradebook", arg("submissions"), ...)
-#     def grade(args: argparse.Namespace) -> int: ...
-#
-#     @command("merge", "...", ...)
-#     def merge(args: argparse.Namespace) -> int: ...
+# --------------------------------------------------------------------------- the instructor's commands
+
+SECRET_ENV = "BPKIT_SECRET"
+
+
+def _default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@command(
+    "grade",
+    "grade submitted notebooks into a gradebook, feedback and a summary\n\n"
+    "SUBMISSIONS holds either a folder per student (alice/03-output-error.ipynb) or flat files\n"
+    "with the student in the name (alice_03-output-error.ipynb or 03-output-error_alice.ipynb).\n"
+    "Each notebook's exercise cells (tagged exercise:<id>) run in a separate, confined worker\n"
+    "process; every verdict is computed in this process from the arrays the worker returns.\n"
+    "Written to OUT: gradebook.csv, totals.csv, feedback/<student>.md|.html, summary.md,\n"
+    "summary.json, histogram.png, log.jsonl, and results/ (one record per notebook, by content\n"
+    "hash: a rerun grades only what is new or changed, unless --force).\n\n"
+    "Points: each exercise is worth 1 point times the fraction of its cases passed (the lesson's\n"
+    "public cases plus --hidden-cases hidden ones drawn from the secret).\n\n"
+    "Exit status: 0 every submission graded; 1 some could not be graded (unreadable file, grader\n"
+    "error; their rows are still written); 2 usage error.",
+    arg("submissions", metavar="SUBMISSIONS", help="folder of submitted notebooks"),
+    arg("-o", "--output", required=True, metavar="OUT", help="output folder (created if missing)"),
+    arg("--workers", type=int, default=None, metavar="N",
+        help="submissions graded at once (default: the number of cores)"),
+    arg("--timeout", type=float, default=30.0, metavar="SECONDS",
+        help="wall-clock limit of one worker run (default: 30)"),
+    arg("--memory", type=int, default=1024, metavar="MB",
+        help="address-space limit of a worker, Python and numpy included (default: 1024)"),
+    arg("--shard", default=None, metavar="I/N",
+        help="grade only slice I of N (1-based; a student's notebooks stay together); "
+             "join the slices with `bpkit merge`"),
+    arg("--force", action="store_true", help="regrade notebooks that already have a result"),
+    arg("--secret", default=None, metavar="S",
+        help=f"the instructor's secret that draws the hidden cases (default: ${SECRET_ENV})"),
+    arg("--hidden-cases", type=int, default=3, metavar="K", help="hidden cases per exercise (default: 3)"),
+    arg("--no-progress", action="store_true", help="no progress bar"),
+    arg("--no-landlock", action="store_true",
+        help="do not confine workers with Landlock (for debugging; limits and isolation otherwise stay)"),
+)
+def grade(args: argparse.Namespace) -> int:
+    from .instructor.batch import GradeOptions, GradingUsageError, grade_class, parse_shard
+    from .instructor.grading import Limits
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    if args.timeout <= 0 or args.memory < 256 or args.hidden_cases < 0:
+        raise UsageError("--timeout must be positive, --memory at least 256 (MB), --hidden-cases at least 0")
+    try:
+        opts = GradeOptions(
+            workers=args.workers or _default_workers(),
+            limits=Limits(timeout=args.timeout, memory_mb=args.memory, landlock=not args.no_landlock),
+            shard=parse_shard(args.shard) if args.shard else None, force=args.force,
+            secret=args.secret or os.environ.get(SECRET_ENV) or None, hidden_cases=args.hidden_cases,
+            progress=not args.no_progress)
+        return grade_class(Path(args.submissions), Path(args.output), opts)
+    except GradingUsageError as err:
+        raise UsageError(str(err)) from None
+
+
+@command(
+    "merge",
+    "join the output folders of `bpkit grade --shard I/N` runs into one\n\n"
+    "Results are copied into OUT and the gradebook, feedback and summary are rebuilt there, exactly\n"
+    "as one unsharded run would have written them. The folders must come from the same class,\n"
+    "graded with the same secret and settings. Exit status as for `bpkit grade`.",
+    arg("folders", nargs="+", metavar="FOLDER", help="output folders of the shards"),
+    arg("-o", "--output", required=True, metavar="OUT", help="output folder for the whole class"),
+)
+def merge(args: argparse.Namespace) -> int:
+    from .instructor.batch import GradingUsageError, merge_outputs
+
+    folders = [Path(f) for f in args.folders]
+    for f in folders:
+        if not f.is_dir():
+            raise UsageError(f"no output folder {f}")
+    try:
+        return merge_outputs(folders, Path(args.output))
+    except GradingUsageError as err:
+        raise UsageError(str(err)) from None

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import hashlib
 import importlib
 import os
 import re
@@ -258,11 +259,24 @@ def check_unique_exercises(paths: Iterable[str | os.PathLike],
 # --------------------------------------------------------------------------- the lesson
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
 def _strip_volatile(nb: NotebookNode) -> None:
-    """Drop what changes from run to run: cells' ``execution`` timestamps and widget state."""
+    """Drop what changes from run to run: cells' ``execution`` timestamps and widget state.
+
+    A widget view's ``model_id`` is random and, once the widget state is
+    dropped, points at nothing; it is replaced by one derived from the cell
+    id, so executing a notebook twice writes the same file.
+    """
     nb.metadata.pop("widgets", None)
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)
+        for number, output in enumerate(cell.get("outputs", [])):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if isinstance(view, dict) and "model_id" in view:
+                key = f"{cell.get('id', index)}:{number}".encode()
+                view["model_id"] = hashlib.sha256(key).hexdigest()[:32]
 
 
 def make_lesson(solution: NotebookNode, name: str = "<notebook>",

@@ -509,3 +509,24 @@ def test_conftest_adds_skip_compare_to_notebook_collectors(request):
     other = types.SimpleNamespace(path=Path("tests/test_x.py"))
     plugin.pytest_collectstart(other)
     assert not hasattr(other, "skip_compare")
+
+
+def test_widget_model_ids_are_made_deterministic():
+    from bpkit.release import WIDGET_VIEW, _strip_volatile
+
+    def executed(model_id: str) -> nbformat.NotebookNode:
+        nb = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell("slider", id="cell-a")
+        cell.outputs = [nbformat.v4.new_output(
+            "display_data", data={WIDGET_VIEW: {"model_id": model_id, "version_major": 2},
+                                  "text/plain": "IntSlider(value=0)"})]
+        nb.cells.append(cell)
+        nb.metadata["widgets"] = {"state": {model_id: {}}}
+        return nb
+
+    first, second = executed("3f2a" * 8), executed("9c1d" * 8)
+    _strip_volatile(first)
+    _strip_volatile(second)
+    assert first == second
+    assert "widgets" not in first.metadata
+    assert first.cells[0].outputs[0].data[WIDGET_VIEW]["model_id"] != "3f2a" * 8

@@ -1,0 +1,201 @@
+#!/usr/bin/env python
+"""How fast does ``bpkit grade`` grade a class?
+
+Writes ``--n`` (200) synthetic submissions of one lesson (03, three
+exercises) -- half correct, three in ten with a known mistake in one
+exercise, one in five broken (syntax error, an exception, not attempted,
+cells without their tags, a corrupt file, ``os._exit``, and two endless
+loops that run into the time limit) -- every notebook different, so none
+is graded from another's result. Then grades them all, with the default
+settings but a 5 s time limit, and prints the submissions per second and
+the statuses. Target: all 200 in at most 30 s on 2 cores.
+
+If nbgrader is installed, it also times ``nbgrader autograde`` on the same
+notebooks (a throw-away nbgrader course is set up for it) and prints the
+ratio; elsewhere it has been measured at about 3.3 s per submission on
+this kind of machine.
+
+Run from the repository root::
+
+    python bench/grade_speed.py                # 200 submissions, one worker per core
+    python bench/grade_speed.py --workers 2 --n 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import copy
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+import nbformat  # noqa: E402
+
+from bpkit.instructor.batch import GradeOptions, grade_class  # noqa: E402
+from bpkit.instructor.grading import Limits  # noqa: E402
+
+TARGET_SECONDS = 30.0
+NBGRADER_SECONDS = 3.3          # per submission, measured elsewhere on this kind of machine
+
+CORRECT = {
+    "output-error-mse": "def output_error_mse(z_L, y):\n    m = z_L.shape[1]\n"
+                        "    a = 1 / (1 + np.exp(-z_L))\n    return (a - y) * a * (1 - a) / m\n",
+    "output-error-bce": "def output_error_bce(z_L, y):\n"
+                        "    return (1 / (1 + np.exp(-z_L)) - y) / z_L.shape[1]\n",
+    "output-error": "def output_error(grad_a, z_L, sigma_prime):\n    return grad_a * sigma_prime(z_L)\n",
+}
+BUGGY = [
+    ("output-error-mse", "def output_error_mse(z_L, y):\n    a = 1 / (1 + np.exp(-z_L))\n"
+                         "    return (a - y) * a * (1 - a)\n"),                        # sum, not mean
+    ("output-error-mse", "def output_error_mse(z_L, y):\n    a = 1 / (1 + np.exp(-z_L))\n"
+                         "    return (a - y) / z_L.shape[1]\n"),                       # sigma' missing
+    ("output-error-bce", "def output_error_bce(z_L, y):\n    a = 1 / (1 + np.exp(-z_L))\n"
+                         "    return (a - y) * a * (1 - a) / z_L.shape[1]\n"),         # sigma' extra
+    ("output-error", "def output_error(grad_a, z_L, sigma_prime):\n    return grad_a\n"),   # sigma' missing
+    ("output-error", "def output_error(grad_a, z_L, sigma_prime):\n    return -grad_a * sigma_prime(z_L)\n"),
+]
+BROKEN = ["syntax", "exception", "not-attempted", "untagged", "corrupt", "os-exit", "name-error",
+          "not-attempted"]
+
+
+def notebook(cells: dict[str, str], base: nbformat.NotebookNode, tags: bool = True) -> nbformat.NotebookNode:
+    nb = copy.deepcopy(base)
+    for cell in nb.cells:
+        for tag in list(cell.get("metadata", {}).get("tags", [])):
+            if tag.startswith("exercise:") and tag[9:] in cells:
+                cell.source = cells[tag[9:]]
+                if not tags:
+                    cell.metadata["tags"].remove(tag)
+    return nb
+
+
+def write_class(folder: Path, n: int, loops: int) -> None:
+    base = nbformat.read(ROOT / "solutions" / "03-output-error.ipynb", as_version=4)
+    stub = nbformat.read(ROOT / "lessons" / "03-output-error.ipynb", as_version=4)
+    for i in range(n):
+        student = f"student{i:03d}"
+        mine = f"# {student}\n"
+        cells = {k: mine + v for k, v in CORRECT.items()}
+        kind = i % 10
+        nb: object
+        if i in range(7, 7 + 10 * loops, 10):                               # endless loops
+            cells["output-error"] = mine + "def output_error(grad_a, z_L, sigma_prime):\n    while True:\n" \
+                                           "        pass\n"
+            nb = notebook(cells, base)
+        elif kind < 5:
+            nb = notebook(cells, base)
+        elif kind < 8:
+            ex_id, source = BUGGY[i % len(BUGGY)]
+            cells[ex_id] = mine + source
+            nb = notebook(cells, base)
+        else:
+            broken = BROKEN[(i // 10) % len(BROKEN)]
+            if broken == "syntax":
+                cells["output-error-bce"] = mine + "def output_error_bce(z_L, y)\n    return y\n"
+            elif broken == "exception":
+                cells["output-error"] = mine + "raise RuntimeError('oops')\n" + CORRECT["output-error"]
+            elif broken == "name-error":
+                cells["output-error-mse"] = mine + "def output_error_mse(z_L, y):\n    return a - y\n"
+            elif broken == "os-exit":
+                cells["output-error"] = mine + "import os\ndef output_error(grad_a, z_L, sigma_prime):\n" \
+                                               "    os._exit(1)\n"
+            if broken == "corrupt":
+                nb = ('{"cells": [' + mine).encode()
+            elif broken == "not-attempted":
+                nb = copy.deepcopy(stub)
+                nb.cells.insert(0, nbformat.v4.new_markdown_cell(mine))
+            else:
+                nb = notebook(cells, base, tags=(broken != "untagged"))
+        path = folder / student / "03-output-error.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(nb, bytes):
+            path.write_bytes(nb)
+        else:
+            nbformat.write(nb, path)
+
+
+def time_nbgrader(src: Path, work: Path, n: int) -> float | None:
+    """Seconds of ``nbgrader autograde`` on the same notebooks, or None (with a note) if it cannot run."""
+    exe = shutil.which("nbgrader")
+    if exe is None:
+        print("nbgrader is not installed: skipped its timing "
+              f"(measured elsewhere on this kind of machine: about {NBGRADER_SECONDS} s per submission, "
+              f"so about {NBGRADER_SECONDS * n:.0f} s for {n}).")
+        return None
+    course = work / "nbgrader-course"
+    (course / "source" / "ps1").mkdir(parents=True)
+    shutil.copy(ROOT / "solutions" / "03-output-error.ipynb", course / "source" / "ps1")
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.CourseDirectory.course_id = 'bench'\n"
+        "c.CourseDirectory.db_assignments = [dict(name='ps1')]\n"
+        f"c.CourseDirectory.db_students = [dict(id=s) for s in {sorted(p.name for p in src.iterdir())!r}]\n")
+    try:
+        subprocess.run([exe, "generate_assignment", "ps1", "--force"], cwd=course, check=True,
+                       capture_output=True)
+        for student in src.iterdir():
+            dest = course / "submitted" / student.name / "ps1"
+            dest.mkdir(parents=True)
+            shutil.copy(student / "03-output-error.ipynb", dest)
+        start = time.perf_counter()
+        subprocess.run([exe, "autograde", "ps1", "--force"], cwd=course, check=True, capture_output=True)
+        return time.perf_counter() - start
+    except (subprocess.CalledProcessError, OSError) as err:
+        print(f"nbgrader could not be timed here ({err}); skipped.")
+        return None
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--n", type=int, default=200, help="submissions (default 200)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="parallel workers (default: the number of cores)")
+    p.add_argument("--timeout", type=float, default=5.0, help="time limit of a worker run (default 5 s)")
+    p.add_argument("--loops", type=int, default=2, help="submissions with an endless loop (default 2)")
+    p.add_argument("--keep", action="store_true", help="keep the submissions and the output folder")
+    args = p.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bpkit-bench-"))
+    try:
+        src, out = work / "submissions", work / "out"
+        write_class(src, args.n, args.loops)
+        opts = GradeOptions(limits=Limits(timeout=args.timeout), secret="bench secret", progress=False)
+        if args.workers:
+            opts.workers = args.workers
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        print(f"grading {args.n} submissions of lesson 03 (3 exercises, 3 public + 3 hidden cases each) "
+              f"with {opts.workers} workers on {cores} cores, time limit {args.timeout:g} s ...")
+        start = time.perf_counter()
+        code = grade_class(src, out, opts, echo=lambda line: None)
+        took = time.perf_counter() - start
+        with open(out / "gradebook.csv", newline="") as f:
+            rows = list(csv.DictReader(f))
+        statuses = collections.Counter(r["status"] for r in rows)
+        print(f"  {took:.1f} s: {args.n / took:.1f} submissions/s ({1000 * took / args.n:.0f} ms each); "
+              f"exit status {code}")
+        print("  rows by status: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+        verdict = "met" if took <= TARGET_SECONDS * args.n / 200 else "MISSED"
+        print(f"  target: {args.n} in {TARGET_SECONDS * args.n / 200:.0f} s on 2 cores -- {verdict}")
+        nbg = time_nbgrader(src, work, args.n)
+        if nbg is not None:
+            print(f"nbgrader autograde: {nbg:.1f} s ({nbg / args.n:.2f} s per submission); "
+                  f"bpkit grade is {nbg / took:.1f} times faster")
+        if args.keep:
+            print(f"kept {work}")
+        return 0
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Per-student feedback, in Markdown and in HTML.
+
+One file of each per student, ``feedback/<student>.md`` and ``.html``, with
+a table of points and, for each exercise:
+
+* on the **public** cases -- the ones the lesson's check cell runs -- the very
+  report the student saw in the lesson (:class:`~bpkit.grader.result.CheckResult`,
+  same text, same diagnoses);
+* on the **hidden** cases, only how many passed and the titles of the
+  failures ("wrong values", "σ′ missing"): never their inputs, their
+  numbers or anything the submission printed or raised while it held them;
+* why an exercise could not be run (no cell, a syntax error, a time limit).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+from ..grader.result import CheckResult
+from .grading import record_verdict
+
+_INTRO = ("Each exercise is worth 1 point: the fraction of its test cases your function passes, "
+          "counting the public cases (the ones your check cell runs) and hidden cases of the same kind.")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def file_stem(student: str, taken: set[str]) -> str:
+    """A file name for a student's feedback: letters, digits, ``. _ -`` only, unique in ``taken``."""
+    stem = _UNSAFE.sub("_", student).strip("._") or "student"
+    candidate, n = stem, 2
+    while candidate.casefold() in taken:
+        candidate, n = f"{stem}-{n}", n + 1
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def _md(text: str) -> str:
+    """Text for Markdown outside a code block: a submission's own words (an exception message, a
+    folder name) must not become HTML or a link in a viewer."""
+    return html.escape(" ".join(str(text).split()), quote=False).replace("[", "\\[").replace("`", "\\`")
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any run of backticks inside ``text``."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _points(x: float) -> str:
+    return f"{float(x):.2f}".rstrip("0").rstrip(".") if float(x) != int(float(x)) else str(int(float(x)))
+
+
+def _check_result(ex: dict[str, Any]) -> CheckResult | None:
+    if not ex.get("public"):
+        return None
+    verdicts = [record_verdict(v) for v in ex["public"]]
+    return CheckResult(ex.get("check") or f"check_{ex['function']}", ex["id"], verdicts, ex["function"])
+
+
+def _hidden_line(ex: dict[str, Any]) -> str:
+    hidden = ex.get("hidden") or []
+    if not hidden:
+        return ""
+    passed = sum(bool(v["passed"]) for v in hidden)
+    line = f"Hidden cases: {passed} of {len(hidden)} passed."
+    titles = []
+    for v in hidden:
+        if not v["passed"] and v["title"] not in titles:
+            titles.append(v["title"])
+    if titles:
+        line += " Failures: " + ", ".join(titles) + "."
+    return line
+
+
+def _notes(ex: dict[str, Any], extra: list[str]) -> list[str]:
+    return [n[0].upper() + n[1:] + "." for n in list(ex.get("notes", [])) + extra]
+
+
+def markdown(student: str, lessons: list[tuple[dict[str, Any], list[dict[str, Any]], list[str]]]) -> str:
+    """The Markdown feedback of one student: ``lessons`` is ``[(index entry, exercises, notes)]``."""
+    out = [f"# Feedback: {_md(student)}", "", _INTRO, "", "| lesson | exercise | points | status |",
+           "|---|---|---|---|"]
+    got = total = 0.0
+    for entry, exercises, _ in lessons:
+        for ex in exercises:
+            out.append(f"| {int(entry['lesson']):02d} | {ex['id']} | {_points(ex['points'])} / "
+                       f"{_points(ex['max_points'])} | {ex['status']} |")
+            got += float(ex["points"])
+            total += float(ex["max_points"])
+    out += ["", f"**Total: {_points(got)} of {_points(total)} points**"]
+    for entry, exercises, notes in lessons:
+        out += ["", f"## Lesson {int(entry['lesson']):02d} ({_md(Path(entry['file']).name)})"]
+        for ex in exercises:
+            out += ["", f"### {ex['id']}: {_points(ex['points'])} of {_points(ex['max_points'])} "
+                        f"point{'s' if float(ex['max_points']) != 1 else ''}, {ex['status']}", ""]
+            result = _check_result(ex)
+            if result is not None:
+                text = str(result)
+                fence = _fence(text)
+                out += ["Public cases (the check cell of the lesson):", "", fence + "text", text, fence]
+            elif ex.get("explanation"):
+                out += [_md(line) for line in ex["explanation"]]
+            hidden = _hidden_line(ex)
+            if hidden:
+                out += ["", _md(hidden)]
+            if ex["status"] in ("timeout", "crashed"):
+                out += ["", _md(ex["reason"][0].upper() + ex["reason"][1:] + ".")]
+            for note in _notes(ex, notes):
+                out += ["", f"Note: {_md(note)}"]
+    return "\n".join(out) + "\n"
+
+
+_CSS = """body { font-family: system-ui, sans-serif; max-width: 52em; margin: 2em auto; padding: 0 1em; }
+table.points { border-collapse: collapse; } table.points td, table.points th { border: 1px solid #ccc;
+padding: 2px 8px; } .passed { color: #2e7d32; } .failed, .error, .missing, .timeout, .crashed,
+.unreadable { color: #c62828; } .not-attempted { color: #9a6700; } pre { white-space: pre-wrap; }"""
+
+
+def html_page(student: str, lessons: list[tuple[dict[str, Any], list[dict[str, Any]], list[str]]]) -> str:
+    """The HTML feedback of one student (a standalone page)."""
+    e = html.escape
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             f"<title>Feedback: {e(student)}</title><style>{_CSS}</style></head><body>",
+             f"<h1>Feedback: {e(student)}</h1>", f"<p>{e(_INTRO)}</p>",
+             '<table class="points"><tr><th>lesson</th><th>exercise</th><th>points</th><th>status</th></tr>']
+    got = total = 0.0
+    for entry, exercises, _ in lessons:
+        for ex in exercises:
+            parts.append(f"<tr><td>{int(entry['lesson']):02d}</td><td>{e(ex['id'])}</td>"
+                         f"<td>{_points(ex['points'])} / {_points(ex['max_points'])}</td>"
+                         f'<td class="{e(ex["status"])}">{e(ex["status"])}</td></tr>')
+            got += float(ex["points"])
+            total += float(ex["max_points"])
+    parts += ["</table>", f"<p><b>Total: {_points(got)} of {_points(total)} points</b></p>"]
+    for entry, exercises, notes in lessons:
+        name = e(Path(entry["file"]).name)
+        parts.append(f"<h2>Lesson {int(entry['lesson']):02d} (<code>{name}</code>)</h2>")
+        for ex in exercises:
+            parts.append(f'<h3>{e(ex["id"])}: {_points(ex["points"])} of {_points(ex["max_points"])}, '
+                         f'<span class="{e(ex["status"])}">{e(ex["status"])}</span></h3>')
+            result = _check_result(ex)
+            if result is not None:
+                parts.append("<p>Public cases (the check cell of the lesson):</p>")
+                parts.append(result._repr_html_())
+            elif ex.get("explanation"):
+                parts.append("<p>" + "<br>".join(e(line) for line in ex["explanation"]) + "</p>")
+            hidden = _hidden_line(ex)
+            if hidden:
+                parts.append(f"<p>{e(hidden)}</p>")
+            if ex["status"] in ("timeout", "crashed"):
+                parts.append(f"<p>{e(ex['reason'][0].upper() + ex['reason'][1:])}.</p>")
+            for note in _notes(ex, notes):
+                parts.append(f"<p><i>Note: {e(note)}</i></p>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,265 @@
+r"""Finding the submitted notebooks, and the code in them that the grader runs.
+
+Two layouts of the submissions folder are understood (they may be mixed):
+
+**A folder per student** -- the student is the folder's name, the lesson the
+two digits that start the notebook's name::
+
+    submissions/alice/03-output-error.ipynb
+    submissions/bob/03-output-error.ipynb
+
+**Flat files** -- the student's name and the lesson's file name joined by an
+underscore, in either order (an LMS download usually looks like this; the
+lesson's part has no underscore)::
+
+    submissions/alice_03-output-error.ipynb
+    submissions/03-output-error_bob.ipynb
+
+Hidden files and folders (``.ipynb_checkpoints``) are skipped; other files
+that name no lesson are listed as ignored. A file that names a lesson is a
+submission even when it is not a notebook, so that it gets a row saying so.
+If a student has two files for one lesson, the one whose name sorts first
+is graded and the other is listed as ignored.
+
+In a notebook, the code of an exercise is the cell tagged
+``exercise:<id>``, as handed out; a cell that lost its tag but defines the
+exercise's function is used instead (with a note). IPython magics and shell
+lines (``%time``, ``!pip``) become ``pass``. The grader runs these cells
+only, after a fixed preamble (``import numpy as np``, ``import bpkit``) and
+those imports from the notebook's other cells that the exercise cells use.
+
+>>> parse_name("alice_03-output-error.ipynb")
+('alice', 3)
+>>> parse_name("03-output-error_bob.ipynb")
+('bob', 3)
+>>> lesson_of("07-batches.ipynb")
+7
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import nbformat.reader
+
+#: A lesson's file name: two digits, a dash, a topic without underscores.
+_LESSON = r"(?P<lesson>\d{2})-[^_/\\]*"
+_FLAT = (re.compile(rf"^(?P<student>.+?)_{_LESSON}$"), re.compile(rf"^{_LESSON}_(?P<student>.+)$"))
+_IN_FOLDER = re.compile(r"^(?P<lesson>\d{2})-")
+#: Largest notebook read (bytes).
+MAX_NOTEBOOK = 20 * 1024 * 1024
+#: Always run before the exercise cells.
+PREAMBLE = ("import numpy as np", "import bpkit")
+EXERCISE_TAG = "exercise:"
+_MAGIC = re.compile(r"^(\s*)[%!]")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One submitted file: who, which lesson, where (``name`` is relative to the submissions folder)."""
+
+    student: str
+    lesson: int
+    path: Path
+    name: str
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.student.casefold(), self.student, self.lesson, self.name)
+
+
+def parse_name(filename: str) -> tuple[str, int] | None:
+    """``(student, lesson)`` from a flat file name, or ``None``."""
+    stem = Path(filename).stem if filename.endswith(".ipynb") else filename
+    for pattern in _FLAT:
+        m = pattern.match(stem)
+        if m and m["student"].strip(" _-."):
+            return m["student"].strip(" _-."), int(m["lesson"])
+    return None
+
+
+def lesson_of(filename: str) -> int | None:
+    """The lesson of a file inside a student's folder (``NN-topic...``), or ``None``."""
+    m = _IN_FOLDER.match(filename)
+    return int(m["lesson"]) if m else None
+
+
+def discover(folder: Path) -> tuple[list[Submission], list[str]]:
+    """Every submission in ``folder`` (sorted), and the files ignored (with why)."""
+    found: dict[tuple[str, int], list[Submission]] = {}
+    ignored: list[str] = []
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            for f in sorted(entry.iterdir(), key=lambda p: p.name):
+                if f.name.startswith("."):
+                    continue
+                rel = f"{entry.name}/{f.name}"
+                lesson = lesson_of(f.name) if f.is_file() else None
+                if lesson is None:
+                    ignored.append(f"{rel}: does not start with a lesson number (NN-)")
+                    continue
+                found.setdefault((entry.name, lesson), []).append(Submission(entry.name, lesson, f, rel))
+        elif entry.is_file():
+            parsed = parse_name(entry.name)
+            if parsed is None:
+                ignored.append(f"{entry.name}: names no student and lesson (student_NN-topic.ipynb)")
+                continue
+            student, lesson = parsed
+            found.setdefault((student, lesson), []).append(Submission(student, lesson, entry, entry.name))
+    subs = []
+    for (student, lesson), items in found.items():
+        items.sort(key=lambda s: (not s.name.endswith(".ipynb"), s.name))
+        subs.append(items[0])
+        ignored += [f"{s.name}: a second file for {student}, lesson {lesson:02d} ({items[0].name} is graded)"
+                    for s in items[1:]]
+    return sorted(subs, key=lambda s: s.sort_key), sorted(ignored)
+
+
+def in_shard(student: str, shard: tuple[int, int] | None) -> bool:
+    """Whether ``student`` is in shard ``(i, n)`` (1-based); a student's lessons all go to one shard."""
+    if shard is None:
+        return True
+    i, n = shard
+    h = int.from_bytes(hashlib.sha256(student.encode("utf-8")).digest()[:8], "big")
+    return h % n == i - 1
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+class Unreadable(Exception):
+    """The file is not a notebook that can be graded."""
+
+
+def read_notebook(data: bytes, name: str) -> nbformat.NotebookNode:
+    """Parse a submitted notebook; :class:`Unreadable` with a short reason if it is not one."""
+    if not name.endswith(".ipynb"):
+        raise Unreadable(f"not a notebook ({Path(name).suffix or 'no extension'}; expected .ipynb)")
+    if len(data) > MAX_NOTEBOOK:
+        raise Unreadable(f"the file is too large ({len(data) // (1024 * 1024)} MB)")
+    if not data.strip():
+        raise Unreadable("the file is empty")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unreadable("not a notebook (the file is not text; was it saved as a notebook?)") from None
+    try:                                # parsed and upgraded to version 4, but not schema-validated:
+        nb = nbformat.convert(nbformat.reader.reads(text), 4)   # what the grader needs is checked below
+    except Exception as err:  # noqa: BLE001 -- any parse failure is a corrupt file
+        raise Unreadable(f"not a valid notebook ({type(err).__name__}: {_first_line(err)})") from None
+    if not isinstance(nb.get("cells"), list):
+        raise Unreadable("not a valid notebook (it has no cells)")
+    return nb
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip().splitlines()
+    return (text[0] if text else "")[:120]
+
+
+def strip_magics(source: str) -> str:
+    """IPython magics and shell escapes (lines starting with ``%`` or ``!``) become ``pass``."""
+    return "\n".join(_MAGIC.sub(r"\1pass  # ", line) if _MAGIC.match(line) else line
+                     for line in source.split("\n"))
+
+
+@dataclass
+class Found:
+    """Where an exercise's code is: the cell index, and how it was found (``"tag"`` or ``"def"``)."""
+
+    cell: int
+    how: str
+
+
+@dataclass
+class NotebookCode:
+    """What the grader runs from one notebook.
+
+    Attributes:
+        cells: ``(cell index, source)`` of the cells to run, in notebook order.
+        found: exercise id -> where its code is (missing ids: no cell).
+        syntax: cell index -> a one-line syntax error (those cells are not run).
+        preamble: import statements run before the cells.
+    """
+
+    cells: list[tuple[int, str]] = field(default_factory=list)
+    found: dict[str, Found] = field(default_factory=dict)
+    syntax: dict[int, str] = field(default_factory=dict)
+    preamble: list[str] = field(default_factory=list)
+
+
+def _source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(str(s) for s in src) if isinstance(src, list) else str(src)
+
+
+def _tags(cell) -> list[str]:
+    metadata = cell.get("metadata")
+    tags = metadata.get("tags") if isinstance(metadata, dict) else None
+    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+
+
+def _parse(source: str) -> tuple[ast.Module | None, str | None]:
+    try:
+        return ast.parse(source), None
+    except SyntaxError as err:
+        where = f"line {err.lineno}" if err.lineno else "its cell"
+        return None, f"SyntaxError at {where}: {err.msg}"
+    except (ValueError, RecursionError, MemoryError) as err:
+        return None, f"{type(err).__name__}: the cell cannot be compiled"
+
+
+def extract(nb: nbformat.NotebookNode, functions: dict[str, str]) -> NotebookCode:
+    """The code to run for the exercises ``functions`` (id -> function name)."""
+    code = NotebookCode()
+    cells = [(i, c) for i, c in enumerate(nb.cells) if isinstance(c, dict) and c.get("cell_type") == "code"]
+    sources = {i: strip_magics(_source(c)) for i, c in cells}
+    trees: dict[int, ast.Module | None] = {}
+
+    def tree(i: int) -> ast.Module | None:          # cells are parsed only when needed
+        if i not in trees:
+            trees[i], err = _parse(sources[i])
+            if err:
+                code.syntax[i] = err
+        return trees[i]
+
+    chosen: set[int] = set()
+    for ex_id, function in functions.items():
+        tagged = [i for i, c in cells if EXERCISE_TAG + ex_id in _tags(c)]
+        if tagged:
+            chosen.update(tagged)
+            code.found[ex_id] = Found(tagged[-1], "tag")
+            continue
+        defining = [i for i, _ in cells if f"def {function}" in sources[i] and tree(i) is not None and any(
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function
+            for node in trees[i].body)]
+        if defining:
+            chosen.add(defining[-1])
+            code.found[ex_id] = Found(defining[-1], "def")
+    for i in sorted(chosen):
+        tree(i)
+    code.cells = [(i, sources[i]) for i, _ in cells if i in chosen and i not in code.syntax]
+    used = {n.id for i, _ in code.cells for n in ast.walk(trees[i]) if isinstance(n, ast.Name)}
+    preamble = list(PREAMBLE)
+    for i, _ in cells:
+        if i in chosen or "import" not in sources[i] or tree(i) is None:
+            continue
+        for node in trees[i].body:
+            if isinstance(node, ast.Import):
+                names = {a.asname or a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = {a.asname or a.name for a in node.names if a.name != "*"}
+            else:
+                continue
+            statement = ast.unparse(node)
+            if names & used and statement not in preamble:
+                preamble.append(statement)
+    code.preamble = preamble
+    return code
