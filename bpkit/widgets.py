@@ -80,19 +80,33 @@ def training_widget(X: Array, Y: Array, sizes: Sequence[int], epochs: int = 100,
 
 
 def init_widget(X: Array, Y: Array, sizes: Sequence[int], hidden: str = "sigmoid",
-                init: str = "normal", **network_options) -> widgets.interactive:
+                init: str = "normal", depth: int | None = None, max_depth: int = 20,
+                **network_options) -> widgets.interactive:
     """Lessons 10-11: pick an initialisation and a hidden activation; plot the gradient size per layer.
 
     Draws :func:`plots.layer_gradient_norms` of a fresh ``Network(sizes, hidden=..., init=...)``.
+    With ``depth`` (a number of hidden layers) a slider for the depth is added too, from 1 to
+    ``max_depth``: the network is then ``[sizes[0]] + [sizes[1]] * depth + [sizes[-1]]``.
     """
-    def draw(init: str, hidden: str):
-        net = Network(list(sizes), hidden=hidden, init=init, **network_options)
+    def build(init: str, hidden: str, layers: Sequence[int]):
+        net = Network(list(layers), hidden=hidden, init=init, **network_options)
         ax = plots.plot_layer_norms(plots.layer_gradient_norms(net, X, Y), label=f"{init}, {hidden}")
         ax.set_title("size of dL/dW[l] at initialisation")
         return ax
 
-    return widgets.interactive(
-        draw,
-        init=widgets.Dropdown(options=list(INITIALISATIONS), value=init, description="init"),
-        hidden=widgets.Dropdown(options=["sigmoid", "tanh", "relu"], value=hidden, description="hidden σ"),
-    )
+    controls = {
+        "init": widgets.Dropdown(options=list(INITIALISATIONS), value=init, description="init"),
+        "hidden": widgets.Dropdown(options=["sigmoid", "tanh", "relu"], value=hidden, description="hidden σ"),
+    }
+    if depth is None:
+        def draw(init: str, hidden: str):
+            return build(init, hidden, sizes)
+
+        return widgets.interactive(draw, **controls)
+
+    def draw_deep(init: str, hidden: str, depth: int):
+        return build(init, hidden, [sizes[0]] + [sizes[1]] * depth + [sizes[-1]])
+
+    controls["depth"] = widgets.IntSlider(value=depth, min=1, max=max(max_depth, depth), description="depth",
+                                          continuous_update=False)
+    return widgets.interactive(draw_deep, **controls)

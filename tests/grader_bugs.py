@@ -330,9 +330,155 @@ def _scale_first(dW, db):
     dW[1] = dW[1] * 1.0001
 
 
+# --------------------------------------------------------------------------- lesson 10: init_weights
+
+def _init(rule, *, dist="normal", seeded=True, fixed_seed=None, bias=0.0, transpose=False, mean=0.0):
+    """An init_weights with chosen mistakes: rule(n_in, n_out, activation) -> the variance used."""
+
+    def init_weights(sizes, activation, seed):
+        rng = np.random.default_rng(fixed_seed if fixed_seed is not None else seed) if seeded else None
+        W, b = [None], [None]
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+            var = rule(n_in, n_out, activation)
+            shape = (n_in, n_out) if transpose else (n_out, n_in)
+            if not seeded:
+                w = np.random.randn(*shape) * np.sqrt(var)
+            elif dist == "uniform":
+                a = np.sqrt(3 * var)
+                w = rng.uniform(-a, a, shape)
+            else:
+                w = rng.normal(0.0, np.sqrt(var), shape)
+            W.append(w + mean)
+            b.append(np.full((n_out, 1), bias))
+        return W, b
+
+    return init_weights
+
+
+def _right(n_in, n_out, activation):
+    return 2.0 / n_in if activation == "relu" else 2.0 / (n_in + n_out)
+
+
+def init_zeros(sizes, activation, seed):
+    W = [None] + [np.zeros((o, i)) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
+    b = [None] + [np.zeros((o, 1)) for o in sizes[1:]]
+    return W, b
+
+
+def init_rand(sizes, activation, seed):
+    rng = np.random.default_rng(seed)
+    W = [None] + [rng.random((o, i)) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
+    b = [None] + [np.zeros((o, 1)) for o in sizes[1:]]
+    return W, b
+
+
+def init_variance_as_std(sizes, activation, seed):
+    rng = np.random.default_rng(seed)
+    W, b = [None], [None]
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        W.append(rng.normal(0.0, _right(n_in, n_out, activation), (n_out, n_in)))    # scale is the std!
+        b.append(np.zeros((n_out, 1)))
+    return W, b
+
+
+def init_b_1d(sizes, activation, seed):
+    W, b = ok.init_weights(sizes, activation, seed)
+    return W, [None] + [v.ravel() for v in b[1:]]
+
+
+# --------------------------------------------------------------------------- lesson 11: backward_fixed
+
+def _fixed_forward(W, b, X):
+    L = len(W) - 1
+    a, z = [X], [None]
+    for l in range(1, L + 1):
+        z.append(W[l] @ a[l - 1] + b[l])
+        a.append(sig(z[l]) if l == L else np.tanh(z[l]))
+    return z, a
+
+
+def make_backward_fixed(*, transpose=True, tanh_prime="a", bias="sum", out_prime="sigmoid", mean=True,
+                        forward_sigmoid=False):
+    """Lesson 11's backward pass with chosen bugs (the lesson plants the first three)."""
+
+    def backward_fixed(W, b, X, Y):
+        L = len(W) - 1
+        m = X.shape[1]
+        if forward_sigmoid:
+            z, a = _forward(W, b, X)
+        else:
+            z, a = _fixed_forward(W, b, X)
+        out = {"sigmoid": a[L] * (1 - a[L]), "tanh": 1 - a[L] ** 2}[out_prime]
+        delta = (a[L] - Y) * out
+        if mean:
+            delta = delta / m
+        dW, db = [None] * (L + 1), [None] * (L + 1)
+        for l in range(L, 0, -1):
+            dW[l] = delta @ a[l - 1].T
+            db[l] = delta.mean(axis=1, keepdims=True) if bias == "mean" else delta.sum(axis=1, keepdims=True)
+            if l > 1:
+                hp = {"a": 1 - a[l - 1] ** 2, "z": 1 - z[l - 1] ** 2, "sigmoid": a[l - 1] * (1 - a[l - 1])}
+                Wl = W[l].T if transpose else W[l]
+                delta = (Wl @ delta) * hp[tanh_prime]
+        return dW, db
+
+    return backward_fixed
+
+
+def backward_fixed_wrong_layer(W, b, X, Y):
+    L = len(W) - 1
+    z, a = _fixed_forward(W, b, X)
+    delta = (a[L] - Y) * a[L] * (1 - a[L]) / X.shape[1]
+    dW, db = [None] * (L + 1), [None] * (L + 1)
+    for l in range(L, 0, -1):
+        dW[l] = delta @ a[l - 1].T
+        db[l] = delta.sum(axis=1, keepdims=True)
+        if l > 1:
+            delta = (W[l - 1].T @ delta) * (1 - a[l - 1] ** 2)     # the layer below's weights
+    return dW, db
+
+
+# --------------------------------------------------------------------------- lesson 12: op backward
+
+def _ops(**changes):
+    fns = dict(ok.OP_BACKWARD)
+    fns.update(changes)
+    return fns
+
+
+def mul_swapped(x, y, grad):
+    return grad * x, grad * y
+
+
+def mul_no_grad(x, y, grad):
+    return y, x
+
+
+def tanh_at_x(x, grad):
+    return grad * (1 - x ** 2)
+
+
+def pow_not_lowered(x, n, grad):
+    return grad * n * x ** n
+
+
+def exp_sign(x, grad):
+    return -grad * np.exp(x)
+
+
+def add_single(x, y, grad):
+    return grad
+
+
+def tanh_in_place(x, grad):
+    grad *= 1 - np.tanh(x) ** 2
+    return grad
+
+
 BUGS = [
     # diagnosis 1: not attempted
-    *[(f"stub-{ex}", ex, _stub, "not-attempted") for ex in ok.SOLUTIONS],
+    *[(f"stub-{ex}", ex, dict.fromkeys(ok.OP_BACKWARD, _stub) if ex == "op-backward" else _stub,
+       "not-attempted") for ex in ok.SOLUTIONS],
     # 2: raised an error, with the student's line
     ("name-error", "sigmoid", sigmoid_name_error, "exception"),
     ("W-for-WT-crash", "backprop-error", backprop_W, "mistake:w-not-transposed"),
@@ -404,6 +550,45 @@ BUGS = [
     ("softmax-axis", "softmax-output-error", softmax_wrong_axis, "mistake:softmax-axis"),
     ("learning-rate-missing", "sgd-update", sgd_no_rate, "mistake:learning-rate-missing"),
     ("bias-not-updated", "sgd-update", sgd_bias_forgotten, "mistake:bias-not-updated"),
+    # lessons 10-12
+    ("init-transposed", "init-weights", _init(_right, transpose=True), "shape:transposed"),
+    ("init-b-1d", "init-weights", init_b_1d, "shape:1-d"),
+    ("init-zeros", "init-weights", init_zeros, "mistake:symmetry"),
+    ("init-not-seeded", "init-weights", _init(_right, seeded=False), "mistake:not-seeded"),
+    ("init-ignores-seed", "init-weights", _init(_right, fixed_seed=0), "mistake:ignores-seed"),
+    ("init-normal-1", "init-weights", _init(lambda i, o, act: 1.0), "mistake:normal-1"),
+    ("init-randn-unseeded", "init-weights", _init(lambda i, o, act: 1.0, seeded=False), "mistake:normal-1"),
+    ("init-xavier-for-relu", "init-weights", _init(lambda i, o, act: 2.0 / (i + o)),
+     "mistake:xavier-for-relu"),
+    ("init-he-for-tanh", "init-weights", _init(lambda i, o, act: 2.0 / i), "mistake:he-for-tanh-sigmoid"),
+    ("init-lecun", "init-weights", _init(lambda i, o, act: 1.0 / i), "mistake:lecun"),
+    ("init-too-small", "init-weights", _init(lambda i, o, act: 1e-4), "mistake:too-small"),
+    ("init-variance-as-std", "init-weights", init_variance_as_std, "mistake:variance-as-std"),
+    ("init-uniform-limit", "init-weights", _init(lambda i, o, act: _right(i, o, act) / 3, dist="uniform"),
+     "mistake:uniform-limit"),
+    ("init-rand", "init-weights", init_rand, "mistake:not-centred"),
+    ("init-bias", "init-weights", _init(_right, bias=0.1), "mistake:bias-not-zero"),
+    ("init-shifted", "init-weights", _init(_right, mean=0.3), "mistake:not-centred"),
+    ("fixed-lesson-11-bugs", "backward-fixed",
+     make_backward_fixed(transpose=False, tanh_prime="z", bias="mean"), "mistake:w-not-transposed"),
+    ("fixed-two-bugs-left", "backward-fixed", make_backward_fixed(tanh_prime="z", bias="mean"),
+     "mistake:sigma-prime-at-a"),
+    ("fixed-tanh-prime-z", "backward-fixed", make_backward_fixed(tanh_prime="z"), "mistake:sigma-prime-at-a"),
+    ("fixed-db-mean", "backward-fixed", make_backward_fixed(bias="mean"), "mistake:mean-twice"),
+    ("fixed-sigmoid-prime-hidden", "backward-fixed", make_backward_fixed(tanh_prime="sigmoid"),
+     "mistake:wrong-activation"),
+    ("fixed-sigmoid-network", "backward-fixed",
+     make_backward_fixed(forward_sigmoid=True, tanh_prime="sigmoid"), "mistake:wrong-activation"),
+    ("fixed-sum-not-mean", "backward-fixed", make_backward_fixed(mean=False), "mistake:sum-not-mean"),
+    ("fixed-wrong-layer", "backward-fixed", backward_fixed_wrong_layer, "mistake:wrong-layer"),
+    ("op-mul-swapped", "op-backward", _ops(mul=mul_swapped), "mistake:swapped-inputs"),
+    ("op-mul-no-grad", "op-backward", _ops(mul=mul_no_grad), "mistake:missing-grad"),
+    ("op-tanh-at-x", "op-backward", _ops(tanh=tanh_at_x), "mistake:tanh-prime-at-x"),
+    ("op-pow-not-lowered", "op-backward", _ops(pow=pow_not_lowered), "mistake:exponent-not-lowered"),
+    ("op-exp-sign", "op-backward", _ops(exp=exp_sign), "mistake:sign"),
+    ("op-add-single", "op-backward", _ops(add=add_single), "not-an-array"),
+    ("op-tanh-in-place", "op-backward", _ops(tanh=tanh_in_place), "mutated"),
+    ("op-missing", "op-backward", {k: v for k, v in ok.OP_BACKWARD.items() if k != "exp"}, "not-attempted"),
     # 8: float32 passes with a note
     ("float32", "backward-batch", make_backward(dtype=np.float32), "float32"),
     # 9: otherwise, where it differs

@@ -103,6 +103,57 @@ def softmax_output_error(z_L, Y):
     return (p - Y) / z_L.shape[1]
 
 
+def init_weights(sizes, activation, seed):
+    rng = np.random.default_rng(seed)
+    W, b = [None], [None]
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        var = 2.0 / n_in if activation == "relu" else 2.0 / (n_in + n_out)
+        W.append(rng.normal(0.0, np.sqrt(var), (n_out, n_in)))
+        b.append(np.zeros((n_out, 1)))
+    return W, b
+
+
+def backward_fixed(W, b, X, Y):
+    L = len(W) - 1
+    m = X.shape[1]
+    a, z = [X], [None]
+    for l in range(1, L + 1):
+        z.append(W[l] @ a[l - 1] + b[l])
+        a.append(sigmoid(z[l]) if l == L else np.tanh(z[l]))
+    delta = (a[L] - Y) * a[L] * (1 - a[L]) / m
+    dW, db = [None] * (L + 1), [None] * (L + 1)
+    for l in range(L, 0, -1):
+        dW[l] = delta @ a[l - 1].T
+        db[l] = delta.sum(axis=1, keepdims=True)
+        if l > 1:
+            delta = (W[l].T @ delta) * (1 - a[l - 1] ** 2)
+    return dW, db
+
+
+def add_backward(x, y, grad):
+    return grad, grad
+
+
+def mul_backward(x, y, grad):
+    return grad * y, grad * x
+
+
+def tanh_backward(x, grad):
+    return grad * (1 - np.tanh(x) ** 2)
+
+
+def exp_backward(x, grad):
+    return grad * np.exp(x)
+
+
+def pow_backward(x, n, grad):
+    return grad * n * x ** (n - 1)
+
+
+#: lesson 12's check takes its functions in a dict
+OP_BACKWARD = {"add": add_backward, "mul": mul_backward, "tanh": tanh_backward, "exp": exp_backward,
+               "pow": pow_backward}
+
 #: exercise id -> correct function
 SOLUTIONS = {
     "sigmoid": sigmoid, "forward-step": forward_step, "numerical-gradient": numerical_gradient,
@@ -112,4 +163,5 @@ SOLUTIONS = {
     "weight-gradient": weight_gradient, "bias-gradient": bias_gradient, "backward": backward,
     "backward-batch": backward_batch, "sgd-update": sgd_update,
     "softmax-output-error": softmax_output_error,
+    "init-weights": init_weights, "backward-fixed": backward_fixed, "op-backward": OP_BACKWARD,
 }

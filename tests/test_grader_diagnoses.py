@@ -78,7 +78,8 @@ def test_the_student_line_is_reported():
     text = str(check_sigmoid(sigmoid))
     assert "NameError: name 'undefined_name' is not defined" in text
     assert "return 1.0 / (1.0 + e) + undefined_name" in text
-    assert f"at line {sigmoid.__code__.co_firstlineno + 2} in test_grader_diagnoses.py, in sigmoid" in text
+    assert f"at line {sigmoid.__code__.co_firstlineno + 2} of test_grader_diagnoses.py, in sigmoid:" in text
+    assert "in the cell" not in text and "of the cell" not in text
 
 
 def test_a_notebook_cell_is_named_by_its_line_not_its_volatile_file_name():
@@ -93,7 +94,7 @@ def test_a_notebook_cell_is_named_by_its_line_not_its_volatile_file_name():
     linecache.cache[name] = (len(cell), None, cell.splitlines(True), name)   # as IPython does
     exec(compile(cell, name, "exec"), namespace)
     text = str(check_backprop_error(namespace["backprop_error"]))
-    assert "at line 3 in the cell, in backprop_error:" in text
+    assert "at line 3 of the cell, in backprop_error:" in text
     assert "d = W_next @ delta_next" in text
     assert "ipykernel" not in text and "2718281828" not in text
     assert "W instead of Wᵀ" in text
@@ -103,12 +104,44 @@ def test_a_notebook_cell_is_named_by_its_line_not_its_volatile_file_name():
     linecache.cache[name] = (len(cell), None, cell.splitlines(True), name)
     exec(compile(cell, name, "exec"), namespace)
     text2 = str(check_backprop_error(namespace["backprop_error"]))
-    assert "at line 3 in the cell" in text2 and "ipython-input" not in text2
+    assert "at line 3 of the cell" in text2 and "ipython-input" not in text2
     # without the source (no linecache entry) the line number still shows, and the mistake is still named
     namespace = {}
     exec(compile(cell, "/tmp/ipykernel_31337/999.py", "exec"), namespace)
     text3 = str(check_backprop_error(namespace["backprop_error"]))
-    assert "at line 3 in the cell" in text3 and "W instead of Wᵀ" in text3
+    assert "at line 3 of the cell, in backprop_error." in text3 and "W instead of Wᵀ" in text3
+    assert not any(line.strip() == "" for line in text3.splitlines())
+
+
+def test_code_without_a_source_file_prints_no_empty_code_line(tmp_path):
+    """A lambda made by exec (or python -c) has no source to show: the line number only, no blank line."""
+    namespace: dict = {}
+    exec(compile("import numpy as np\nf = lambda z: np.exp(-z) + missing_name\n", "<string>", "exec"),
+         namespace)
+    text = str(check_sigmoid(namespace["f"]))
+    assert "at line 2 of <string>, in <lambda>." in text, text
+    assert "the cell" not in text
+    assert not any(line.strip() == "" for line in text.splitlines()), text
+    # a script whose file is gone by the time the error is reported: same
+    script = tmp_path / "student_script.py"
+    script.write_text("import numpy as np\nf = lambda z: np.exp(-z) + missing_name\n")
+    namespace = {}
+    exec(compile(script.read_text(), str(script), "exec"), namespace)
+    script.unlink()
+    text = str(check_sigmoid(namespace["f"]))
+    assert "at line 2 of student_script.py, in <lambda>." in text, text
+    assert not any(line.strip() == "" for line in text.splitlines()), text
+
+
+def test_a_script_file_is_named_by_its_base_name(tmp_path):
+    script = tmp_path / "my_answers.py"
+    script.write_text("import numpy as np\n\ndef sigmoid(z):\n    return np.exp(-z) + missing_name\n")
+    namespace: dict = {}
+    exec(compile(script.read_text(), str(script), "exec"), namespace)
+    text = str(check_sigmoid(namespace["sigmoid"]))
+    assert "at line 4 of my_answers.py, in sigmoid:" in text
+    assert "return np.exp(-z) + missing_name" in text
+    assert str(tmp_path) not in text
 
 
 def test_an_error_inside_a_helper_the_grader_passed_points_to_the_student_call():

@@ -198,3 +198,58 @@ def test_call_in_another_process_then_judge_here(tmp_path):
         with np.load(tmp_path / f"out{i}.npz", allow_pickle=False) as d:
             verdict = ex.judge(case, {k: d[k] for k in d.files})
         assert verdict.diagnosis == "mistake" and "sum-not-mean" in verdict.mistakes
+
+
+# --------------------------------------------------------------------------- where an entry is
+
+def test_positions_say_how_they_count():
+    """numpy's row and column count from 0; units, inputs and examples count from 1, as in the lessons."""
+    def backward(W, b, x, y):
+        dW, db = ok.backward(W, b, x, y)
+        dW[1] = dW[1] * 1.01
+        return dW, db
+
+    text = str(run_check("backward", backward))
+    assert "Layers 2 and 3 are right." in text
+    worst = next(line for line in text.splitlines() if "Worst entry" in line)
+    row, col = (int(k) for k in worst.split("dW[1][", 1)[1].split("]", 1)[0].split(", "))
+    assert (f"dW[1][{row}, {col}] (row {row}, column {col}, counting from 0: "
+            f"unit {row + 1} of layer 1, input {col + 1}):") in worst
+
+    def backprop_error(W_next, delta_next, z, sigma_prime):
+        d = (W_next.T @ delta_next) * sigma_prime(z)
+        d[1] *= 1.1
+        return d
+
+    text = str(run_check("backprop-error", backprop_error))
+    assert "Worst entry delta[1, 0] (row 1, column 0, counting from 0: unit 2 of layer l):" in text
+
+
+def test_one_wrong_row_or_column_is_named_both_ways():
+    def backward_batch(W, b, X, Y):
+        dW, db = ok.backward_batch(W, b, X, Y)
+        L = len(W) - 1
+        dW[L] = dW[L].copy()
+        dW[L][1] *= 1.5                                  # one unit of the output layer
+        return dW, db
+
+    result = run_check("backward-batch", backward_batch, n_cases=1)
+    L = result.verdicts[0].description.count("-")
+    assert f"all in row 1 (counting from 0: unit 2 of layer {L})." in str(result)
+
+
+def test_layer_ranges_read_as_words():
+    from bpkit.grader.exercises import layers_text
+
+    assert layers_text(3, 3) == "Layer 3 is"
+    assert layers_text(2, 3) == "Layers 2 and 3 are"
+    assert layers_text(2, 5) == "Layers 2 to 5 are"
+
+
+def test_a_changed_input_names_its_entry_the_same_way():
+    def sgd_update(W, b, dW, db, learning_rate):
+        W[1][0, 2] += 1.0
+        return ok.sgd_update(W, b, dW, db, learning_rate)
+
+    text = str(run_check("sgd-update", sgd_update))
+    assert "W[1][0, 2] (row 0, column 2, counting from 0) was " in text

@@ -15,6 +15,7 @@ Modules, one idea each:
 * :mod:`~bpkit.grader.gradcheck` -- central differences with their own error estimate;
 * :mod:`~bpkit.grader.calling` -- running student code, packing its answers into arrays;
 * :mod:`~bpkit.grader.mistakes` -- the known mistakes, computed from each case's data;
+* :mod:`~bpkit.grader.initstats` -- judging an initialisation by statistics (lesson 10);
 * :mod:`~bpkit.grader.diagnosis` -- the ordered diagnoses;
 * :mod:`~bpkit.grader.result` -- ``Verdict`` and ``CheckResult`` (text and HTML).
 """
@@ -24,9 +25,12 @@ from .checks import (
     check_backprop_error,
     check_backward,
     check_backward_batch,
+    check_backward_fixed,
     check_bias_gradient,
     check_forward_step,
+    check_init_weights,
     check_numerical_gradient,
+    check_op_backward,
     check_output_error,
     check_output_error_bce,
     check_output_error_mse,
@@ -44,8 +48,9 @@ from .result import CheckResult, Verdict
 
 __all__ = [
     "EXERCISES", "Case", "CheckResult", "Exercise", "Verdict",
-    "check_backprop_error", "check_backward", "check_backward_batch", "check_bias_gradient",
-    "check_forward_step", "check_numerical_gradient", "check_output_error", "check_output_error_bce",
+    "check_backprop_error", "check_backward", "check_backward_batch", "check_backward_fixed",
+    "check_bias_gradient", "check_forward_step", "check_init_weights", "check_numerical_gradient",
+    "check_op_backward", "check_output_error", "check_output_error_bce",
     "check_output_error_mse", "check_relu_prime", "check_sgd_update", "check_sigmoid",
     "check_sigmoid_prime", "check_softmax_output_error", "check_tanh_prime", "check_weight_gradient",
     "hidden_seed", "register", "run_check",

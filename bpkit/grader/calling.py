@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .result import digits_to_show, num
+from .result import digits_to_show, index_text, num, position_text
 
 Array = np.ndarray
 
@@ -47,7 +47,10 @@ _LIBRARY_DIRS = tuple(
         os.path.dirname(np.__file__), _BPKIT,
     ) if p}
 )
-_CELL = re.compile(r"(<ipython-input-[^>]*>|ipykernel_\d+|/tmp/[^/]*ipykernel|^<.*>$)")
+#: File names of notebook cells: IPython's (``/tmp/ipykernel_4242/123.py``, or
+#: ``<ipython-input-7-...>`` in older versions). They change every run, so a
+#: report says "the cell" instead.
+_CELL = re.compile(r"(<ipython-input-[^>]*>|ipykernel_\d+|/tmp/[^/]*ipykernel)")
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 
 
@@ -63,15 +66,23 @@ def student_frame(tb) -> dict[str, Any] | None:
 
     Returns ``{"where": ..., "line": n, "code": ..., "function": ...}`` where
     ``where`` is ``"cell"`` for a notebook cell (whose file name, such as
-    ``/tmp/ipykernel_4242/123.py``, changes every run and is never shown) and
-    the file's base name otherwise; ``line`` is the line within that cell or
-    file. ``None`` when no frame belongs to the student.
+    ``/tmp/ipykernel_4242/123.py``, changes every run and is never shown),
+    the file's base name for a file, and the pseudo-name itself for code
+    without a file (``"<string>"`` for ``exec`` or ``python -c``); ``line`` is
+    the line within that cell or file; ``code`` is that line's source, or
+    ``""`` when the source cannot be found. ``None`` when no frame belongs to
+    the student.
     """
     frames = [f for f in traceback.extract_tb(tb) if not _is_library(f.filename)]
     if not frames:
         return None
     f = frames[-1]
-    where = "cell" if _CELL.search(f.filename) else os.path.basename(f.filename)
+    if _CELL.search(f.filename):
+        where = "cell"
+    elif f.filename.startswith("<"):
+        where = f.filename
+    else:
+        where = os.path.basename(f.filename)
     return {"where": where, "line": int(f.lineno or 0), "code": (f.line or "").strip()[:160],
             "function": f.name}
 
@@ -189,7 +200,7 @@ def decode_status(outputs: dict[str, Array]) -> dict[str, Any]:
         return clean_message(value)[:limit] if isinstance(value, (str, int, float)) else ""
 
     clean: dict[str, Any] = {"kind": text(status["kind"], 40)}
-    for key in ("type", "message", "got"):
+    for key in ("type", "message", "got", "called"):
         if key in status:
             clean[key] = text(status[key])
     frame = status.get("frame")
@@ -201,6 +212,9 @@ def decode_status(outputs: dict[str, Array]) -> dict[str, Any]:
     types = status.get("types")
     if isinstance(types, dict):
         clean["types"] = {str(k)[:80]: text(v) for k, v in list(types.items())[:50]}
+    notes = status.get("notes")
+    if isinstance(notes, dict):
+        clean["notes"] = {str(k)[:80]: text(v) for k, v in list(notes.items())[:10]}
     mutated = status.get("mutated")
     if isinstance(mutated, list):
         clean["mutated"] = [{"name": text(m.get("name"), 80), "detail": text(m.get("detail"))}
@@ -257,7 +271,8 @@ def _array_change(name: str, before: Array, after: Any, rtol: float = 0.0) -> li
     return [{
         "name": name,
         "detail": f"{int(diff.sum())} of {diff.size} entries of {name} changed; "
-                  f"{name}{list(i)} was {num(before[i], k)} and is now {num(after[i], k)}",
+                  f"{name}{index_text(i)} ({position_text(i)}) was {num(before[i], k)} "
+                  f"and is now {num(after[i], k)}",
     }]
 
 

@@ -53,7 +53,8 @@ def run_check(exercise_id: str, fn: Callable, *, seed: int = 0, n_cases: int | N
     cases = list(cases) if cases is not None else ex.make_cases(seed, n_cases)
     verdicts: list[Verdict] = []
     for case in cases:
-        if verdicts and verdicts[-1].diagnosis in ("not-attempted", "not-a-function"):
+        if verdicts and verdicts[-1].diagnosis in ("not-attempted", "not-a-function") and not (
+                ex.independent_cases and verdicts[-1].diagnosis == "not-attempted"):
             last = verdicts[-1]
             verdicts.append(Verdict(case.index, case.description, False, last.diagnosis, last.title,
                                     list(last.lines)))
@@ -64,7 +65,7 @@ def run_check(exercise_id: str, fn: Callable, *, seed: int = 0, n_cases: int | N
             verdicts.append(Verdict(case.index, case.description, False, "grader-error",
                                     "grader error", [f"The grader itself failed ({type(exc).__name__}); "
                                                      "please report this case and seed."]))
-    return CheckResult(ex.check_name, ex.id, verdicts, ex.function)
+    return CheckResult(ex.check_name, ex.id, verdicts, ex.display_name, ex.needs)
 
 
 def check_sigmoid(fn: Callable, *, seed: int = 0, n_cases: int | None = None,
@@ -277,3 +278,62 @@ def check_softmax_output_error(fn: Callable, *, seed: int = 0, n_cases: int | No
     softmax, a transposed result.
     """
     return run_check("softmax-output-error", fn, seed=seed, n_cases=n_cases, cases=cases)
+
+
+def check_init_weights(fn: Callable, *, seed: int = 0, n_cases: int | None = None,
+                       cases: list[Case] | None = None) -> CheckResult:
+    r"""Check ``init_weights(sizes, activation, seed)`` (lesson 10): ``(W, b)``, lists indexed
+    0..L with ``W[0] = b[0] = None``, ``W[l]`` of shape ``(n_l, n_{l-1})`` drawn at random with
+    Xavier's variance :math:`2/(n_{l-1}+n_l)` for ``"tanh"`` and ``"sigmoid"`` or He's
+    :math:`2/n_{l-1}` for ``"relu"`` (normal or uniform), and ``b[l]`` zeros of shape ``(n_l, 1)``.
+
+    Cases: networks of 8 to 10 layers whose widths alternate between 40-64 and 96-128, with tanh,
+    ReLU and the sigmoid in turn. There is no single right answer, so the weights are judged by
+    statistics (:mod:`bpkit.grader.initstats`): biases zero; no layer with identical units; the
+    same seed gives the same weights and another seed others; each ``W[l]`` centred with the
+    target variance, within six standard errors for its number of entries; and the grader's own
+    input batch (variance 1), sent forward through the layers, keeps :math:`\mathrm{Var}(z^{[l]})`
+    between 0.01 and 20 at every layer. Recognised mistakes: transposed ``W``, all zeros or
+    constant (symmetry), not seeded or ignoring the seed, :math:`\mathcal N(0,1)`, He for
+    tanh/sigmoid, Xavier for ReLU, :math:`1/n_{l-1}`, the variance passed as the standard
+    deviation, 0.01 times a normal draw, uniform limits off by :math:`\sqrt 3`, uncentred
+    weights (``np.random.rand``), non-zero biases.
+    """
+    return run_check("init-weights", fn, seed=seed, n_cases=n_cases, cases=cases)
+
+
+def check_backward_fixed(fn: Callable, *, seed: int = 0, n_cases: int | None = None,
+                         cases: list[Case] | None = None) -> CheckResult:
+    r"""Check ``backward_fixed(W, b, X, Y)`` (lesson 11): the backward pass of a network with
+    **tanh** hidden layers and a **sigmoid** output, MSE with the ½ convention, mean over the
+    ``m`` columns; returns ``(dW, db)``.
+
+    As :func:`check_backward_batch` (2 or 3 layers of distinct widths, batches of 3 to 7), with
+    the truth from the grader's own tanh/sigmoid forward pass. Further recognised mistakes: the
+    bugs of lesson 11 -- tanh′ written 1 − z² (the formula of a used with z), ``W`` instead of
+    ``Wᵀ`` (the product fails) or the weights of the wrong layer, ``db`` averaged over the batch
+    -- and σ′ of the wrong activation (the sigmoid's in the tanh layers, or a sigmoid forward
+    pass), alone or in pairs.
+    """
+    return run_check("backward-fixed", fn, seed=seed, n_cases=n_cases, cases=cases)
+
+
+def check_op_backward(fns: dict[str, Callable], *, seed: int = 0, n_cases: int | None = None,
+                      cases: list[Case] | None = None) -> CheckResult:
+    r"""Check the backward rules of lesson 12's operations, given as a dict::
+
+        check_op_backward({"add": add_backward, "mul": mul_backward, "tanh": tanh_backward,
+                           "exp": exp_backward, "pow": pow_backward})
+
+    ``add_backward(x, y, grad)`` and ``mul_backward(x, y, grad)`` return ``(gx, gy)``;
+    ``tanh_backward(x, grad)``, ``exp_backward(x, grad)`` and ``pow_backward(x, n, grad)`` return
+    ``gx``. ``x``, ``y`` and ``grad`` are arrays of one shape (the operations work entry by entry);
+    ``grad`` is dL/d(out), the gradient arriving from above; ``n`` is a number.
+
+    One case per operation (a dict without some operation fails only those cases). Truth: central
+    differences of :math:`L = \sum \mathrm{grad} \odot \mathrm{op}(x, y)` in ``x`` (and ``y``).
+    Recognised mistakes: ``grad`` not multiplied in, ``x`` and ``y`` swapped in mul, add's and
+    mul's rules mixed up, tanh′ as 1 − x² (at the input, not the output), the missing square,
+    the power rule without lowering the exponent or without the factor n, the sign.
+    """
+    return run_check("op-backward", fns, seed=seed, n_cases=n_cases, cases=cases)

@@ -38,7 +38,7 @@ import numpy as np
 from .calling import STATUS, decode_status
 from .gradcheck import TOLERANCE, Truth
 from .mistakes import Mistake
-from .result import Verdict, digits_to_show, num
+from .result import Verdict, digits_to_show, index_text, num, position_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cases import Case
@@ -61,12 +61,14 @@ class OutputSpec:
     """One answer array: its name, shape and what its axes mean (for messages).
 
     ``rows`` and ``cols`` are templates such as ``"unit {} of layer 2"`` or
-    ``"example {}"`` (empty: nothing to say beyond the index); ``m`` is the
-    case's batch size, used to name shape mistakes.
+    ``"example {}"`` (empty: nothing to say beyond the index); they are filled
+    with numbers counted **from 1**, as the lessons count units and examples,
+    while the index itself is numpy's, counted from 0 -- and every message says
+    so. ``m`` is the case's batch size, used to name shape mistakes.
 
     >>> s = OutputSpec("dW[2]", (3, 5), "unit {} of layer 2", "unit {} of layer 1")
     >>> s.where((1, 4))
-    '[1, 4] (unit 1 of layer 2, unit 4 of layer 1)'
+    '[1, 4] (row 1, column 4, counting from 0: unit 2 of layer 2, unit 5 of layer 1)'
     >>> s.axes()
     'rows: units of layer 2, columns: units of layer 1'
     """
@@ -77,15 +79,18 @@ class OutputSpec:
     cols: str = ""
     m: int = 1
 
-    def where(self, index: tuple[int, ...]) -> str:
-        """The index, and what it means."""
-        idx = "[" + ", ".join(str(i) for i in index) + "]"
+    def meaning(self, index: tuple[int, ...]) -> str:
+        """What the entry at ``index`` is, e.g. ``"unit 2 of layer 2, example 1"`` (counted from 1)."""
         parts = []
         if len(index) >= 1 and self.rows:
-            parts.append(self.rows.format(index[0]))
+            parts.append(self.rows.format(index[0] + 1))
         if len(index) >= 2 and self.cols and not (self.cols.startswith("example") and self.shape[1] == 1):
-            parts.append(self.cols.format(index[1]))
-        return idx + (f" ({', '.join(parts)})" if parts else "")
+            parts.append(self.cols.format(index[1] + 1))
+        return ", ".join(parts)
+
+    def where(self, index: tuple[int, ...]) -> str:
+        """The index, and what it means."""
+        return f"{index_text(index)} ({position_text(index, self.meaning(index))})"
 
     def axes(self) -> str:
         """``"rows: units of layer 2, columns: examples"`` (empty if nothing to say)."""
@@ -158,32 +163,33 @@ def shape_cause(spec: OutputSpec, got: tuple[int, ...]) -> tuple[str, str]:
 
 # --------------------------------------------------------------------------- the judge
 
-def judge(exercise: Exercise, case: Case, outputs: dict[str, Array]) -> Verdict:
-    """The verdict on one case, from grader-owned code and the student's arrays only."""
-    def verdict(passed: bool, diagnosis: str, title: str, lines: list[str], mistakes=(), cause="") -> Verdict:
-        return Verdict(case.index, case.description, passed, diagnosis, title, lines, tuple(mistakes), cause)
+def preliminary(exercise: Exercise, case: Case, outputs: dict[str, Array]) -> tuple[Verdict | None, dict]:
+    """Diagnoses 1-6 (did it run, arrays, NaN, shapes, inputs changed): ``(verdict, {})`` when one
+    applies, else ``(None, answer arrays by name)`` for the comparison with the truth."""
+    def verdict(passed: bool, diagnosis: str, title: str, lines: list[str], mistakes=(), cause="") -> tuple:
+        v = Verdict(case.index, case.description, passed, diagnosis, title, lines, tuple(mistakes), cause)
+        return v, {}
 
-    fname = exercise.function
     status = decode_status(outputs)
     kind = status["kind"]
+    # the name of the function that ran: the exercise's, unless another was checked (lesson 11 checks
+    # backward_buggy with check_backward_fixed)
+    called = str(status.get("called", ""))
+    fname = called if called.isidentifier() else exercise.case_function(case)
     specs = exercise.outputs(case)
 
     # 0-2: did it run at all?
     if kind == "not-a-function":
-        return verdict(False, "not-a-function", "not a function", [
-            f"The check needs the function itself, {exercise.check_name}({fname}), "
-            f"not the result of calling it ({exercise.check_name}({fname}(...))).",
-            f"It got {status.get('got', 'something else')}."])
+        return verdict(False, "not-a-function", "not a function", exercise.not_a_function_lines(case, status))
     if kind == "not-attempted":
         return verdict(False, "not-attempted", "not attempted yet", [
+            status.get("message") or
             f"{fname} raises NotImplementedError: write its body, run the cell, then the check."])
     if kind == "exception":
         frame = status.get("frame") or {}
         lines = [f"{fname} raised {status.get('type', 'an error')}: {status.get('message', '')}".rstrip(": ")]
         if frame:
-            where = "in the cell" if frame.get("where") == "cell" else f"in {frame.get('where')}"
-            lines.append(f"  at line {frame.get('line')} {where}, in {frame.get('function')}:")
-            lines.append(f"    {frame.get('code', '')}")
+            lines += frame_lines(frame)
         hint = exercise.exception_hint(case, status)
         if hint is not None:
             return verdict(False, "mistake", hint.title, lines + [hint.explanation], mistakes=(hint.id,))
@@ -247,6 +253,18 @@ def judge(exercise: Exercise, case: Case, outputs: dict[str, Array]) -> Verdict:
     mutated = status.get("mutated") or []
     if mutated:
         return verdict(False, "mutated", "changed its inputs", exercise.mutation_lines(case, mutated))
+    return None, arrays
+
+
+def judge(exercise: Exercise, case: Case, outputs: dict[str, Array]) -> Verdict:
+    """The verdict on one case, from grader-owned code and the student's arrays only."""
+    def verdict(passed: bool, diagnosis: str, title: str, lines: list[str], mistakes=(), cause="") -> Verdict:
+        return Verdict(case.index, case.description, passed, diagnosis, title, lines, tuple(mistakes), cause)
+
+    early, arrays = preliminary(exercise, case, outputs)
+    if early is not None:
+        return early
+    specs = exercise.outputs(case)
 
     # compare with the truth
     truths: dict[str, Truth] = exercise.truth(case)
@@ -291,6 +309,23 @@ def judge(exercise: Exercise, case: Case, outputs: dict[str, Array]) -> Verdict:
         lines = lines + ["The differences are at the level of float32 rounding: is something converted "
                          "to float32 (np.float32, dtype='float32') along the way?"]
     return verdict(False, "mismatch", "wrong values", lines)
+
+
+def frame_lines(frame: dict) -> list[str]:
+    """Where the student's code failed: ``at line 3 of the cell, in f:`` and the line itself.
+
+    A notebook cell is "the cell" (its temporary file name changes every
+    run); a file is named by its base name. The code line is shown only when
+    its source could be found.
+    """
+    where = frame.get("where") or ""
+    place = "the cell" if where == "cell" else (where or "an unknown file")
+    line = frame.get("line") or 0
+    at = f"at line {line} of {place}" if line else f"in {place}"
+    code = str(frame.get("code") or "").strip()
+    function = frame.get("function") or ""
+    head = f"  {at}" + (f", in {function}" if function else "")
+    return [head + ":", f"    {code}"] if code else [head + "."]
 
 
 def _float32_ok(truth: Truth, got: Array) -> bool:
@@ -411,9 +446,11 @@ def mismatch_lines(
             rows = np.flatnonzero(b.any(axis=1))
             cols = np.flatnonzero(b.any(axis=0))
             if len(rows) == 1:
-                pattern = f", all in row {rows[0]}" + (f" ({s.rows.format(rows[0])})" if s.rows else "")
+                meaning = s.rows.format(rows[0] + 1) if s.rows else ""
+                pattern = f", all in row {rows[0]} (counting from 0{': ' + meaning if meaning else ''})"
             elif len(cols) == 1:
-                pattern = f", all in column {cols[0]}" + (f" ({s.cols.format(cols[0])})" if s.cols else "")
+                meaning = s.cols.format(cols[0] + 1) if s.cols else ""
+                pattern = f", all in column {cols[0]} (counting from 0{': ' + meaning if meaning else ''})"
         lines.append(f"{s.name} differs in {n_bad} of {b.size} entries{pattern}.")
         e = excess[s.name]
         i = tuple(int(k) for k in np.unravel_index(int(np.argmax(e)), e.shape))

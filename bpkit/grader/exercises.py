@@ -23,12 +23,18 @@ the truth of a value exercise (``sigmoid``, ``forward-step``, ``sgd-update``)
 is the grader's own float64 computation, with a tolerance from float64
 rounding. Either way it is computed lazily and kept on the case.
 
-**Adding an exercise** (lessons 10-12 come later): subclass
+**Adding an exercise**: subclass
 :class:`Exercise`, set ``id``, ``lesson``, ``function`` and ``signature``,
 write ``build`` (one case from a generator), ``arguments``, ``outputs`` and
 ``compute_truth``, optionally ``unpack`` and ``mistakes``, then
 ``register(MyExercise())`` and add a ``check_...`` function to
-:mod:`bpkit.grader.checks`.
+:mod:`bpkit.grader.checks`. Lessons 10-12 show the other hooks: an answer
+without a single truth is judged by its own ``judge`` (``init-weights``,
+by statistics, with ``call`` running the student's function several times);
+an exercise made of several functions takes a dict of them, names the one a
+case calls with ``case_function`` and builds that dict from a notebook's
+namespace with ``student_object`` (``op-backward``, whose cases are
+``independent_cases``).
 
 >>> sorted(EXERCISES)[:3]
 ['backprop-error', 'backward', 'backward-batch']
@@ -45,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from . import initstats
 from . import mistakes as mk
 from . import reference as ref
 from .calling import changes, flat_outputs, run, snapshot, to_array
@@ -99,10 +106,35 @@ class Exercise:
     float32_ok: bool = True
     #: Inputs that move by less than this (relative) count as unchanged.
     restore_rtol: float = 0.0
+    #: True when each case calls a different student function (lesson 12's ops):
+    #: then a case that is not attempted does not stop the others.
+    independent_cases: bool = False
 
     @property
     def check_name(self) -> str:
         return f"check_{self.function}"
+
+    @property
+    def display_name(self) -> str:
+        """What the student wrote, for a report's headline (``"sigmoid"``)."""
+        return self.function
+
+    @property
+    def needs(self) -> str:
+        """What the check must be given, e.g. ``"a function: check_sigmoid(sigmoid)"``."""
+        return f"a function: {self.check_name}({self.function})"
+
+    def case_function(self, case: Case) -> str:
+        """The name of the student function a case calls (one per exercise, except lesson 12)."""
+        return self.function
+
+    def student_object(self, namespace: dict[str, Any]) -> Any:
+        """What a check is given, taken from the namespace of a student's notebook.
+
+        The student's function itself for every exercise but lesson 12's, whose
+        check takes a dict of several functions. (For the instructor grader.)
+        """
+        return namespace.get(self.function)
 
     # ------------------------------------------------------------------ cases
     def make_cases(self, seed: int = 0, n: int | None = None) -> list[Case]:
@@ -137,18 +169,27 @@ class Exercise:
         if not callable(fn):
             return not_a_function_outputs(fn)
         args, watched = self.arguments(case)
+        arrays, status = self.call_once(fn, case, args, watched)
+        return flat_outputs(arrays, status)
+
+    def call_once(self, fn: Callable, case: Case, args: tuple,
+                  watched: dict[str, Any]) -> tuple[dict[str, Array], dict[str, Any]]:
+        """One call of ``fn(*args)``: ``(answer arrays, status record)``."""
         before = {k: snapshot(v) for k, v in watched.items()}
         value, status = run(fn, args)
         if status["kind"] != "ok":
-            return flat_outputs({}, status)
+            name = getattr(fn, "__name__", "")
+            if isinstance(name, str) and name.isidentifier() and name != self.case_function(case):
+                status["called"] = name                  # e.g. lesson 11's backward_buggy
+            return {}, status
         specs = self.outputs(case)
         try:
             values = {s.name: None for s in specs} if value is None else self.unpack(value, case)
         except BadReturn as exc:
-            return flat_outputs({}, {"kind": "bad-return", "message": str(exc)})
+            return {}, {"kind": "bad-return", "message": str(exc)}
         except Exception:  # noqa: BLE001 -- a strange object from the student
-            return flat_outputs({}, {"kind": "bad-return", "message": f"{self.function} returned something "
-                                     "that could not be read as the answer."})
+            return {}, {"kind": "bad-return", "message": f"{self.case_function(case)} returned something "
+                        "that could not be read as the answer."}
         arrays, types = {}, {}
         for s in specs:
             arr, what = to_array(values.get(s.name), int(np.prod(s.shape)))
@@ -157,7 +198,7 @@ class Exercise:
             else:
                 arrays[s.name] = arr
         mutated = [c for k, v in watched.items() for c in changes(k, before[k], v, self.restore_rtol)]
-        return flat_outputs(arrays, {"kind": "ok", "types": types, "mutated": mutated[:5]})
+        return arrays, {"kind": "ok", "types": types, "mutated": mutated[:5]}
 
     # ------------------------------------------------------------------ judging (trusted side)
     def truth(self, case: Case) -> dict[str, Truth]:
@@ -182,8 +223,13 @@ class Exercise:
     def exception_hint(self, case: Case, status: dict[str, Any]) -> Hint | None:
         return None
 
+    def not_a_function_lines(self, case: Case, status: dict[str, Any]) -> list[str]:
+        return [f"The check needs the function itself, {self.check_name}({self.function}), "
+                f"not the result of calling it ({self.check_name}({self.function}(...))).",
+                f"It got {status.get('got', 'something else')}."]
+
     def mutation_lines(self, case: Case, mutated: list[dict[str, str]]) -> list[str]:
-        return [f"{self.function} changed its input {mutated[0].get('name')} in place: "
+        return [f"{self.case_function(case)} changed its input {mutated[0].get('name')} in place: "
                 f"{mutated[0].get('detail')}.",
                 "The caller's arrays must stay as they were: compute new arrays "
                 "(x = x + 1, not x += 1, which writes into the caller's array)."]
@@ -290,8 +336,8 @@ class ForwardStepExercise(Exercise):
 
     def outputs(self, case):
         n_l, m = case.arrays["W"].shape[0], case.arrays["a_prev"].shape[1]
-        return [OutputSpec("z", (n_l, m), "unit {}", "example {}", m),
-                OutputSpec("a", (n_l, m), "unit {}", "example {}", m)]
+        return [OutputSpec("z", (n_l, m), "unit {} of the layer", "example {}", m),
+                OutputSpec("a", (n_l, m), "unit {} of the layer", "example {}", m)]
 
     def unpack(self, value, case):
         if isinstance(value, np.ndarray):
@@ -461,9 +507,10 @@ class _DeltaExercise(Exercise):
 
     def outputs(self, case):
         z = case.arrays[self._z]
-        return [OutputSpec("delta", z.shape, "unit {}", "example {}", z.shape[1])]
+        return [OutputSpec("delta", z.shape, self._units, "example {}", z.shape[1])]
 
     _z = "z_L"
+    _units = "unit {} of the output layer"
 
 
 class OutputErrorMSEExercise(_DeltaExercise):
@@ -553,6 +600,7 @@ class BackpropErrorExercise(_DeltaExercise):
     signature = "backprop_error(W_next, delta_next, z, sigma_prime)"
     title = "Equation 2: δ[l] = (W[l+1])ᵀ δ[l+1] ⊙ σ′(z[l])"
     _z = "z"
+    _units = "unit {} of layer l"
 
     def build(self, rng, index, seed):
         n_next, n_l = distinct_sizes(rng, 2)
@@ -665,7 +713,7 @@ class BiasGradientExercise(Exercise):
 
     def outputs(self, case):
         n_l, m = case.arrays["delta"].shape
-        return [OutputSpec("db", (n_l, 1), "unit {}", "", m)]
+        return [OutputSpec("db", (n_l, 1), "unit {} of layer l", "", m)]
 
     def compute_truth(self, case):
         d, u = case.arrays["delta"], case.arrays["u"]
@@ -696,11 +744,17 @@ class BackwardExercise(Exercise):
     title = "the whole backward pass for one example (sigmoid layers, MSE)"
     _x, _y = "x", "y"
 
+    #: Activations of the hidden layers and of layer L (lessons 06-07: sigmoid everywhere).
+    hidden, output = "sigmoid", "sigmoid"
+
     def build(self, rng, index, seed):
         L, sizes, m, arrays = _network(rng, index, self.batch)
         what = f"batch of {m}" if self.batch else "one example"
-        return self._case(index, seed, arrays, f"sizes {'-'.join(map(str, sizes))}, {what}",
-                          L=L, sizes=sizes, m=m)
+        meta = ({} if self.hidden == self.output == "sigmoid"
+                else {"hidden": self.hidden, "output": self.output})
+        acts = "" if not meta else f", {self.hidden} hidden, {self.output} output"
+        return self._case(index, seed, arrays, f"sizes {'-'.join(map(str, sizes))}, {what}{acts}",
+                          L=L, sizes=sizes, m=m, **meta)
 
     def arguments(self, case):
         W, b = case.layers("W"), case.layers("b")
@@ -712,7 +766,7 @@ class BackwardExercise(Exercise):
         specs = []
         for l in range(L, 0, -1):
             specs.append(OutputSpec(f"dW[{l}]", (sizes[l], sizes[l - 1]), f"unit {{}} of layer {l}",
-                                    f"unit {{}} of layer {l - 1}", m))
+                                    _unit_below(l), m))
             specs.append(OutputSpec(f"db[{l}]", (sizes[l], 1), f"unit {{}} of layer {l}", "", m))
         return specs
 
@@ -732,11 +786,13 @@ class BackwardExercise(Exercise):
         W = [None] + [case.arrays[f"W[{l}]"] for l in range(1, L + 1)]
         b = [None] + [case.arrays[f"b[{l}]"] for l in range(1, L + 1)]
         X, Y = case.arrays["X"], case.arrays["Y"]
+        hidden, output = case.meta.get("hidden", "sigmoid"), case.meta.get("output", "sigmoid")
         out = {}
         for l in range(1, L + 1):
             for name, P in (("W", W[l]), ("b", b[l])):
                 out[f"d{name}[{l}]"] = central_difference(
-                    lambda S, name=name, l=l: ref.network_loss_stack(W, b, X, Y, name, l, S), P)
+                    lambda S, name=name, l=l: ref.network_loss_stack(W, b, X, Y, name, l, S, hidden, output),
+                    P)
         return out
 
     def mistakes(self, case):
@@ -747,11 +803,16 @@ class BackwardExercise(Exercise):
         mismatch = _mismatch(status)
         if mismatch is None:
             return None
-        if any(mismatch == (sizes[l - 1], sizes[l]) for l in range(2, len(sizes))):   # W[l] @ delta
-            return Hint("w-not-transposed", "W instead of Wᵀ",
+        code = _code(status)
+        if any(mismatch == (sizes[l - 1], sizes[l]) for l in range(2, len(sizes))):
+            if _transposes(code) and "W" in code:                                       # W[l-1].T @ delta
+                return Hint("wrong-layer", "W of the wrong layer",
+                            "δ[l] comes from the layer above: Equation 2 multiplies δ[l+1] by "
+                            "(W[l+1])ᵀ, the weights of layer l+1 -- in a loop that stands at layer l "
+                            "and computes δ[l-1], that is W[l].T @ delta.")
+            return Hint("w-not-transposed", "W instead of Wᵀ",                          # W[l] @ delta
                         "W[l+1] is (n_{l+1}, n_l) and δ[l+1] is (n_{l+1}, m): Equation 2 needs the "
                         "transpose, W[l+1].T @ delta.")
-        code = _code(status)
         if mismatch[0] == m and mismatch[1] in sizes[:-1] and ("a[" in code or "a_prev" in code) \
                 and not _transposes(code):                                            # delta @ a[l-1]
             return Hint("a-not-transposed", "a[l−1] not transposed",
@@ -771,8 +832,7 @@ class BackwardExercise(Exercise):
         L = int(case.meta["L"])
         top = max(int(n[3:-1]) for n in wrong)          # the highest layer with a wrong gradient
         dw, db = f"dW[{top}]" in wrong, f"db[{top}]" in wrong
-        above = ("" if top == L else f"Layer {L} is right. " if top + 1 == L
-                 else f"Layers {top + 1}-{L} are right. ")
+        above = "" if top == L else layers_text(top + 1, L) + " right. "
         if dw and db:
             if top == L:
                 return (f"Already the output layer {L} is wrong: check Equation 1, "
@@ -792,6 +852,115 @@ class BackwardBatchExercise(BackwardExercise):
     title = "the backward pass for a batch: gradients of the mean loss"
     batch = True
     _x, _y = "X", "Y"
+
+
+# --------------------------------------------------------------------------- lesson 10
+
+#: Widths of init-weights cases alternate between a narrow and a wide range, so that every layer
+#: has n_in and n_out far apart: rules such as 1/n_in and 2/(n_in + n_out) then differ everywhere.
+INIT_NARROW, INIT_WIDE = (40, 64), (96, 128)
+#: Layers of an init-weights case (L), and columns of the grader's input batch.
+INIT_DEPTHS, INIT_BATCH = (8, 9, 10), 128
+
+
+def alternating_widths(rng: np.random.Generator, k: int) -> list[int]:
+    """``k`` distinct widths, alternately narrow and wide (which comes first is random)."""
+    half = (k + 1) // 2
+    narrow = rng.choice(np.arange(INIT_NARROW[0], INIT_NARROW[1] + 1), size=half, replace=False)
+    wide = rng.choice(np.arange(INIT_WIDE[0], INIT_WIDE[1] + 1), size=half, replace=False)
+    first = int(rng.integers(2))
+    return [int((narrow if (i + first) % 2 == 0 else wide)[i // 2]) for i in range(k)]
+
+
+class InitWeightsExercise(Exercise):
+    """Lesson 10: an initialisation, judged by statistics (:mod:`bpkit.grader.initstats`)."""
+
+    id, lesson, function = "init-weights", 10, "init_weights"
+    signature = "init_weights(sizes, activation, seed)"
+    title = "random weights that keep the signal's size from layer to layer (Xavier or He); zero biases"
+
+    def build(self, rng, index, seed):
+        act = ACTIVATION_CYCLE[(index + seed) % 3]
+        L = int(rng.choice(INIT_DEPTHS))
+        sizes = alternating_widths(rng, L + 1)
+        X = rng.standard_normal((sizes[0], INIT_BATCH))      # grader-only: the signal sent through
+        student_seed = int(rng.integers(0, 2**31 - 1))
+        other_seed = (student_seed + 1 + int(rng.integers(0, 1000))) % (2**31 - 1)
+        return self._case(index, seed, {"X": X},
+                          f"sizes {'-'.join(map(str, sizes))}, activation {act!r}, seed {student_seed}",
+                          L=L, sizes=sizes, activation=act, student_seed=student_seed, other_seed=other_seed)
+
+    def arguments(self, case):
+        return (list(case.meta["sizes"]), case.meta["activation"], int(case.meta["student_seed"])), {}
+
+    def outputs(self, case):
+        L, sizes = int(case.meta["L"]), case.meta["sizes"]
+        specs = []
+        for l in range(1, L + 1):
+            specs.append(OutputSpec(f"W[{l}]", (sizes[l], sizes[l - 1]), f"unit {{}} of layer {l}",
+                                    _unit_below(l)))
+            specs.append(OutputSpec(f"b[{l}]", (sizes[l], 1), f"unit {{}} of layer {l}", ""))
+        return specs
+
+    def unpack(self, value, case):
+        L = int(case.meta["L"])
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
+            raise BadReturn(f"init_weights returned {_describe(value)}; it must return the pair (W, b).")
+        out = {}
+        for name, seq in zip(("W", "b"), value, strict=True):
+            items = _layer_list(seq, L, name, self.function)
+            for l in range(1, L + 1):
+                out[f"{name}[{l}]"] = items[l]
+        return out
+
+    def call(self, fn, case):
+        """The first call's ``W[l]``, ``b[l]``; then ``W[l]`` again for the same seed and for another."""
+        if not callable(fn):
+            return not_a_function_outputs(fn)
+        args, watched = self.arguments(case)
+        arrays, status = self.call_once(fn, case, args, watched)
+        if status["kind"] != "ok" or status["types"]:
+            return flat_outputs(arrays, status)
+        sizes, act, L = case.meta["sizes"], case.meta["activation"], int(case.meta["L"])
+        notes = {}
+        for tag, seed in ((initstats.SAME, case.meta["student_seed"]),
+                          (initstats.OTHER, case.meta["other_seed"])):
+            again, st = self.call_once(fn, case, (list(sizes), act, int(seed)), {})
+            if st["kind"] == "exception":
+                notes[tag] = f"raised {st.get('type')}: {st.get('message')}"
+            elif st["kind"] != "ok" or any(f"W[{l}]" not in again for l in range(1, L + 1)):
+                notes[tag] = "returned something other than the lists (W, b)"
+            else:
+                arrays.update({f"{tag}:W[{l}]": again[f"W[{l}]"] for l in range(1, L + 1)})
+        status["notes"] = notes
+        return flat_outputs(arrays, status)
+
+    def compute_truth(self, case):
+        return {}                                        # judged by statistics, not entry by entry
+
+    def mistakes(self, case):
+        return initstats.init_mistakes(case)
+
+    def judge(self, case, outputs):
+        return initstats.judge_init(self, case, outputs)
+
+    def shape_cause(self, case, spec, got):
+        if spec.name.startswith("W") and got == spec.shape[::-1]:
+            l = spec.name[2:-1]
+            return "transposed", (f"it is transposed, (n_in, n_out): W[{l}] has one row per unit of layer "
+                                  f"{l} and one column per unit of the layer below, shape (n_l, n_(l-1)) -- "
+                                  "draw it as rng.normal(0, std, (sizes[l], sizes[l - 1]))")
+        return shape_cause(spec, got)
+
+# --------------------------------------------------------------------------- lesson 11
+
+class BackwardFixedExercise(BackwardBatchExercise):
+    """Lesson 11: the backward pass, debugged -- tanh hidden layers under a sigmoid output."""
+
+    id, lesson, function = "backward-fixed", 11, "backward_fixed"
+    signature = "backward_fixed(W, b, X, Y)"
+    title = "the backward pass with tanh hidden layers and a sigmoid output (MSE, mean over the batch)"
+    hidden, output = "tanh", "sigmoid"
 
 
 # --------------------------------------------------------------------------- lesson 08
@@ -826,7 +995,7 @@ class SGDUpdateExercise(Exercise):
         specs = []
         for l in range(1, L + 1):
             specs.append(OutputSpec(f"W_new[{l}]", (sizes[l], sizes[l - 1]), f"unit {{}} of layer {l}",
-                                    f"unit {{}} of layer {l - 1}"))
+                                    _unit_below(l)))
             specs.append(OutputSpec(f"b_new[{l}]", (sizes[l], 1), f"unit {{}} of layer {l}", ""))
         return specs
 
@@ -889,7 +1058,153 @@ class SoftmaxOutputErrorExercise(_DeltaExercise):
         return mk.softmax_output_error(case)
 
 
+# --------------------------------------------------------------------------- lesson 12
+
+#: Lesson 12's operations, in the order of the cases; each has a student function ``<op>_backward``.
+OPS = ("add", "mul", "tanh", "exp", "pow")
+OP_SIGNATURES = {
+    "add": "add_backward(x, y, grad)", "mul": "mul_backward(x, y, grad)", "tanh": "tanh_backward(x, grad)",
+    "exp": "exp_backward(x, grad)", "pow": "pow_backward(x, n, grad)",
+}
+#: Exponents of pow cases (never 1, nor -1, whose rule n x^(n-1) would equal a sign mistake).
+POW_EXPONENTS = (2.0, 3.0, 0.5, -2.0)
+_OP_EXAMPLE = ('check_op_backward({"add": add_backward, "mul": mul_backward, "tanh": tanh_backward, '
+               '"exp": exp_backward, "pow": pow_backward})')
+
+
+class OpBackwardExercise(Exercise):
+    """Lesson 12: the backward rule of each operation of a small autodiff, element-wise on arrays.
+
+    For ``out = op(x, y)`` and the gradient ``grad`` = dL/d(out) arriving from above, a rule returns
+    dL/dx (and dL/dy), the same shape as x: the truth is the central difference of
+    :math:`L = \\sum \\mathrm{grad} \\odot \\mathrm{op}(x, y)`. One case per operation; the check takes a
+    dict of the student's functions.
+    """
+
+    id, lesson, function = "op-backward", 12, "op_backward"
+    signature = ", ".join(OP_SIGNATURES.values())
+    title = "the backward rules of add, mul, tanh, exp and pow"
+    n_cases = len(OPS)
+    independent_cases = True
+    functions = tuple(f"{op}_backward" for op in OPS)
+
+    @property
+    def display_name(self) -> str:
+        return "each *_backward function"
+
+    @property
+    def needs(self) -> str:
+        return f"a dict of functions: {_OP_EXAMPLE}"
+
+    def case_function(self, case):
+        return f"{case.meta['op']}_backward"
+
+    def student_object(self, namespace):
+        return {op: namespace[f"{op}_backward"] for op in OPS if f"{op}_backward" in namespace}
+
+    def build(self, rng, index, seed):
+        op = OPS[(index + seed) % len(OPS)]
+        shape = _shape_2d(rng)
+        arrays: dict[str, Array] = {}
+        meta: dict[str, Any] = {"op": op}
+        if op in ("add", "mul"):
+            arrays["x"] = rng.standard_normal(shape)
+            arrays["y"] = rng.standard_normal(shape)
+            what = f"x {shape_text(arrays['x'])}, y {shape_text(arrays['y'])}"
+        elif op == "pow":
+            arrays["x"] = rng.uniform(0.5, 2.0, shape)
+            meta["n"] = float(rng.choice(POW_EXPONENTS))
+            what = f"x {shape_text(arrays['x'])} in [0.5, 2], n = {meta['n']:g}"
+        else:
+            arrays["x"] = rng.uniform(-2.0, 2.0, shape)
+            what = f"x {shape_text(arrays['x'])}"
+        arrays["grad"] = rng.standard_normal(shape)
+        return self._case(index, seed, arrays, f"{op}_backward: {what}, grad {shape_text(arrays['grad'])}",
+                          **meta)
+
+    def arguments(self, case):
+        op = case.meta["op"]
+        x, g = case.array("x"), case.array("grad")
+        if op in ("add", "mul"):
+            y = case.array("y")
+            return (x, y, g), {"x": x, "y": y, "grad": g}
+        if op == "pow":
+            return (x, float(case.meta["n"]), g), {"x": x, "grad": g}
+        return (x, g), {"x": x, "grad": g}
+
+    def outputs(self, case):
+        shape = case.arrays["x"].shape
+        names = ("gx", "gy") if case.meta["op"] in ("add", "mul") else ("gx",)
+        return [OutputSpec(n, shape) for n in names]
+
+    def unpack(self, value, case):
+        fname = self.case_function(case)
+        if case.meta["op"] in ("add", "mul"):
+            if isinstance(value, np.ndarray) or not isinstance(value, (tuple, list)) or len(value) != 2:
+                raise BadReturn(f"{fname} returned {_describe(value)}; it must return the pair (gx, gy): "
+                                "one gradient for each input.")
+            return {"gx": value[0], "gy": value[1]}
+        if isinstance(value, (tuple, list)):
+            raise BadReturn(f"{fname} returned {_describe(value)}; it has one input, so it returns one "
+                            "array, gx, not a tuple.")
+        return {"gx": value}
+
+    def call(self, fn, case):
+        op = case.meta["op"]
+        name = f"{op}_backward"
+        if isinstance(fn, dict):
+            f = fn.get(op, fn.get(name))
+        elif hasattr(fn, name):
+            f = getattr(fn, name)                       # a module or namespace holding the functions
+        elif callable(fn):
+            return not_a_function_outputs(fn)
+        else:
+            f = None
+        if f is None:
+            return flat_outputs({}, {"kind": "not-attempted", "message": (
+                f'The check was given no function for {op}: add "{op}": {name} to the dict.')})
+        if not callable(f):
+            return flat_outputs({}, {"kind": "not-a-function", "got": f"{_describe(f)} for {op}"})
+        return super().call(f, case)
+
+    def not_a_function_lines(self, case, status):
+        return [f"check_op_backward needs a dict of your functions: {_OP_EXAMPLE}.",
+                f"It got {status.get('got', 'something else')}."]
+
+    def compute_truth(self, case):
+        op, A = case.meta["op"], case.arrays
+        x, g = A["x"], A["grad"]
+        if op == "pow":
+            return {"gx": _elementwise_truth(x, lambda v: ref.op_terms(op, v, float(case.meta["n"]), g))}
+        if op in ("add", "mul"):
+            y = A["y"]
+            return {"gx": _elementwise_truth(x, lambda v: ref.op_terms(op, v, y, g, "x")),
+                    "gy": _elementwise_truth(y, lambda v: ref.op_terms(op, v, x, g, "y"))}
+        return {"gx": _elementwise_truth(x, lambda v: ref.op_terms(op, v, None, g))}
+
+    def mistakes(self, case):
+        return mk.op_backward(case)
+
+
 # --------------------------------------------------------------------------- helpers
+
+def _unit_below(l: int) -> str:
+    """The template naming a column of W[l]: a unit of layer l-1, or an input for layer 1."""
+    return "input {}" if l == 1 else f"unit {{}} of layer {l - 1}"
+
+
+def layers_text(first: int, last: int) -> str:
+    """``"Layer 3 is"``, ``"Layers 2 and 3 are"``, ``"Layers 2 to 4 are"``.
+
+    >>> layers_text(3, 3), layers_text(2, 3), layers_text(1, 4)
+    ('Layer 3 is', 'Layers 2 and 3 are', 'Layers 1 to 4 are')
+    """
+    if first == last:
+        return f"Layer {first} is"
+    if last == first + 1:
+        return f"Layers {first} and {last} are"
+    return f"Layers {first} to {last} are"
+
 
 def _describe(value: Any) -> str:
     from .calling import describe
@@ -918,5 +1233,6 @@ for _ex in (
     TanhPrimeExercise(), ReluPrimeExercise(), OutputErrorMSEExercise(), OutputErrorBCEExercise(),
     OutputErrorExercise(), BackpropErrorExercise(), WeightGradientExercise(), BiasGradientExercise(),
     BackwardExercise(), BackwardBatchExercise(), SGDUpdateExercise(), SoftmaxOutputErrorExercise(),
+    InitWeightsExercise(), BackwardFixedExercise(), OpBackwardExercise(),
 ):
     register(_ex)

@@ -361,7 +361,8 @@ _BACKWARD_FLAGS = [
     _Flag("sp", ("none", "none"), "sigma-prime-missing", "σ′ missing",
           "your gradients are what Equations 1 and 2 give without the factor σ′(z)."),
     _Flag("sp", ("a", "a"), "sigma-prime-at-a", "σ′ taken at a instead of z",
-          "your gradients use σ′(a[l]); Equations 1 and 2 need σ′(z[l]) = a[l](1 − a[l])."),
+          "your gradients use σ′(a[l]); Equations 1 and 2 need σ′(z[l]) "
+          "(for the sigmoid a[l](1 − a[l]), for tanh 1 − a[l]²)."),
     _Flag("sp", ("none", "z"), "sigma-prime-missing", "σ′ missing in Equation 1",
           "δ[L] lacks the factor σ′(z[L]): δ[L] = (a[L] − y) ⊙ σ′(z[L])."),
     _Flag("sp", ("z", "none"), "sigma-prime-missing", "σ′ missing in Equation 2",
@@ -389,24 +390,68 @@ _BACKWARD_FLAGS = [
 ]
 
 
+#: Lesson 11's network: tanh in the hidden layers, a sigmoid output. These mistakes only exist when
+#: the two activations differ (or when the hidden one is tanh).
+_MIXED_FLAGS = [
+    _Flag("sp", ("z", "formula-z"), "sigma-prime-at-a", "tanh′ written 1 − z² in Equation 2",
+          "δ[l] uses 1 − z[l]²: the formula 1 − a² needs a[l] = tanh(z[l]), so σ′(z[l]) = 1 − a[l]²."),
+    _Flag("sp", ("formula-z", "z"), "sigma-prime-at-a", "σ′ written z(1 − z) in Equation 1",
+          "δ[L] uses z[L](1 − z[L]): the formula a(1 − a) needs a[L] = σ(z[L])."),
+    _Flag("sp", ("formula-z", "formula-z"), "sigma-prime-at-a", "σ′ formulas used with z",
+          "your σ′ are a's formulas (1 − a², a(1 − a)) evaluated at z: use the activations a instead."),
+    _Flag("sp", ("z", "swapped"), "wrong-activation", "sigmoid′ in the tanh layers",
+          "δ[l] of the hidden layers uses the sigmoid's a(1 − a); their activation is tanh, "
+          "whose derivative is 1 − a²."),
+    _Flag("sp", ("swapped", "z"), "wrong-activation", "tanh′ at the sigmoid output",
+          "δ[L] uses tanh's 1 − a²; the output is a sigmoid, whose derivative is a(1 − a)."),
+    _Flag("sp", ("swapped", "swapped"), "wrong-activation", "σ′ of the other activation in every layer",
+          "the output is a sigmoid (σ′ = a(1 − a)) and the hidden layers are tanh (σ′ = 1 − a²): "
+          "your formulas are the other way round."),
+    _Flag("fwd", "sigmoid", "wrong-activation", "sigmoid in the hidden layers",
+          "your gradients are those of a network with sigmoid hidden layers; here the hidden layers "
+          "are tanh (only the output is a sigmoid), in the forward pass and in σ′."),
+]
+
+
+def _derivatives(act: ref.Act, z: Array, a: Array) -> dict[str, Array]:
+    """σ′ of one layer, right and wrong: at z, at a, a's formula used with z, the other activation's."""
+    if act.name == "tanh":
+        formula_z, swapped = 1.0 - z * z, a * (1.0 - a)
+    elif act.name == "sigmoid":
+        formula_z, swapped = z * (1.0 - z), 1.0 - a * a
+    else:
+        formula_z, swapped = act.prime(z), act.prime(z)
+    return {"z": act.prime(z), "a": act.prime(a), "formula-z": formula_z, "swapped": swapped}
+
+
+def _forward_for(W: list, b: list, X: Array, hidden: str, output: str) -> tuple[list, list]:
+    """``(a, derivatives)`` lists indexed 0..L: the activations and :func:`_derivatives` per layer."""
+    h, o = ref.ACTIVATIONS[hidden], ref.ACTIVATIONS[output]
+    z, a = ref.network_forward(W, b, X, h, o)
+    L = len(W) - 1
+    return a, [None] + [_derivatives(o if l == L else h, z[l], a[l]) for l in range(1, L + 1)]
+
+
 def backward_variant(
     W: list, b: list, X: Array, Y: Array, *, sp=("z", "z"), mean="mean", bias="sum", half=1.0,
-    sign=1.0, wt="T", dw="ok", forward: tuple | None = None,
+    sign=1.0, wt="T", dw="ok", forward: tuple | None = None, hidden: str = "sigmoid",
+    output: str = "sigmoid",
 ) -> dict[str, Array]:
-    """Gradients of the mean ½-MSE of a sigmoid network, with the given mistakes (grader-owned, analytic).
+    """Gradients of the mean ½-MSE of a network, with the given mistakes (grader-owned, analytic).
 
-    ``forward`` may pass ``(a, sigma'(z), sigma'(a))`` lists computed once for many variants.
+    ``hidden`` and ``output`` are the activations (sigmoid everywhere in lessons 06-07).
+    ``sp = (Equation 1's, Equation 2's)`` σ′: ``"z"`` (right), ``"a"``, ``"none"``, ``"formula-z"``
+    (a's formula used with z) or ``"swapped"`` (the other activation's formula).
+    ``forward`` may pass the ``(a, derivatives)`` of :func:`_forward_for`, computed once for many variants.
     """
     L = len(W) - 1
     m = X.shape[1]
     if forward is None:
-        z, a = ref.network_forward(W, b, X)
-        forward = (a, [None] + [ref.sigmoid_prime(z[l]) for l in range(1, L + 1)],
-                   [None] + [ref.sigmoid_prime(a[l]) for l in range(1, L + 1)])
-    a, sp_z, sp_a = forward
+        forward = _forward_for(W, b, X, hidden, output)
+    a, derivs = forward
 
     def sprime(l: int, where: str):
-        return sp_z[l] if where == "z" else (sp_a[l] if where == "a" else 1.0)
+        return 1.0 if where == "none" else derivs[l][where]
 
     scale = {"mean": 1.0 / m, "sum": 1.0, "twice": 1.0 / m**2}[mean]
     delta = sign * half * scale * (a[L] - Y) * sprime(L, sp[0])
@@ -423,16 +468,19 @@ def backward_variant(
 
 
 def backward(case: Case) -> list[Mistake]:
+    """The known mistakes of a whole backward pass (lessons 06, 07 and 11), alone and in pairs."""
     L = int(case.meta["L"])
+    hidden, output = case.meta.get("hidden", "sigmoid"), case.meta.get("output", "sigmoid")
     W = [None] + [case.arrays[f"W[{l}]"] for l in range(1, L + 1)]
     b = [None] + [case.arrays[f"b[{l}]"] for l in range(1, L + 1)]
     X, Y = case.arrays["X"], case.arrays["Y"]
-    z, a = ref.network_forward(W, b, X)
-    forward = (a, [None] + [ref.sigmoid_prime(z[l]) for l in range(1, L + 1)],
-               [None] + [ref.sigmoid_prime(a[l]) for l in range(1, L + 1)])
+    forwards = {"ok": _forward_for(W, b, X, hidden, output)}
     batch = X.shape[1] > 1
     m = X.shape[1]
     flags = [f for f in _BACKWARD_FLAGS if batch or f.key not in ("mean", "bias")]
+    if hidden == "tanh" and output == "sigmoid":
+        flags += _MIXED_FLAGS
+        forwards["sigmoid"] = _forward_for(W, b, X, "sigmoid", output)
     combos = [(f,) for f in flags] + [
         c for c in itertools.combinations(flags, 2) if c[0].key != c[1].key
     ]
@@ -441,9 +489,10 @@ def backward(case: Case) -> list[Mistake]:
     out: list[Mistake] = []
     for combo in combos:
         kw = {f.key: f.value for f in combo}
-        key = (kw.get("sp", ("z", "z")), kw.get("wt", "T"), kw.get("dw", "ok"))
+        key = (kw.get("sp", ("z", "z")), kw.get("wt", "T"), kw.get("dw", "ok"), kw.get("fwd", "ok"))
         if key not in base:
-            base[key] = backward_variant(W, b, X, Y, sp=key[0], wt=key[1], dw=key[2], forward=forward)
+            base[key] = backward_variant(W, b, X, Y, sp=key[0], wt=key[1], dw=key[2],
+                                         forward=forwards[key[3]])
         factor = kw.get("sign", 1.0) * kw.get("half", 1.0) * {"mean": 1.0, "sum": m, "twice": 1.0 / m}[
             kw.get("mean", "mean")]
         grads = {k: v * (factor / m if k.startswith("db") and kw.get("bias") == "mean" else factor)
@@ -515,4 +564,78 @@ def softmax_output_error(case: Case) -> list[Mistake]:
                 {n: (ref.sigmoid(z) - Y) / m}),
         Mistake("transposed-result", "transposed result", "your values are the transpose, reshaped to fit.",
                 {n: _transposed_reshaped(d)}),
+    ]
+
+
+# --------------------------------------------------------------------------- lesson 12
+
+def op_backward(case: Case) -> list[Mistake]:
+    """The usual slips in the backward rule of one operation of lesson 12's autodiff."""
+    op, A = case.meta["op"], case.arrays
+    x, g = A["x"], A["grad"]
+    chain = ("the chain rule multiplies the local derivative by grad, the gradient arriving "
+             "from above")
+    if op == "add":
+        y = A["y"]
+        ones = np.ones_like(x)
+        return [
+            Mistake("missing-grad", "grad not multiplied in",
+                    f"your gx and gy are the local derivatives, 1 and 1, alone: {chain} "
+                    "(gx = grad * 1, gy = grad * 1).", {"gx": ones, "gy": ones}),
+            Mistake("wrong-rule", "mul's rule used for add",
+                    "your gx is grad * y and gy grad * x, the rule of x * y; for x + y both "
+                    "derivatives are 1: gx = grad, gy = grad.", {"gx": g * y, "gy": g * x}),
+            Mistake("sign", "sign flipped", "your gx and gy are −grad; for x + y they are +grad.",
+                    {"gx": -g, "gy": -g}),
+        ]
+    if op == "mul":
+        y = A["y"]
+        return [
+            Mistake("swapped-inputs", "x and y swapped",
+                    "your gx is grad * x: the derivative of x·y with respect to x is the *other* "
+                    "input, so gx = grad * y and gy = grad * x.", {"gx": g * x, "gy": g * y}),
+            Mistake("missing-grad", "grad not multiplied in",
+                    f"your gx and gy are y and x alone: {chain}: gx = grad * y, gy = grad * x.",
+                    {"gx": y, "gy": x}),
+            Mistake("wrong-rule", "add's rule used for mul",
+                    "your gx and gy are grad itself, the rule of x + y; for x · y, gx = grad * y "
+                    "and gy = grad * x.", {"gx": g, "gy": g}),
+            Mistake("sign", "sign flipped", "your gx and gy have the wrong sign.",
+                    {"gx": -g * y, "gy": -g * x}),
+        ]
+    if op == "tanh":
+        t = np.tanh(x)
+        return [
+            Mistake("tanh-prime-at-x", "1 − x² instead of 1 − tanh(x)²",
+                    "your gx is grad * (1 − x²): the formula 1 − a² needs the output a = tanh(x), not "
+                    "the input x: gx = grad * (1 - np.tanh(x)**2).", {"gx": g * (1 - x * x)}),
+            Mistake("missing-grad", "grad not multiplied in",
+                    f"your gx is 1 − tanh(x)² alone: {chain}.", {"gx": 1 - t * t}),
+            Mistake("square-missing", "the square is missing",
+                    "your gx is grad * (1 − tanh(x)); the derivative is 1 − tanh(x)².", {"gx": g * (1 - t)}),
+            Mistake("sign", "sign flipped", "your gx is grad * (tanh(x)² − 1).", {"gx": -g * (1 - t * t)}),
+        ]
+    if op == "exp":
+        e = np.exp(x)
+        return [
+            Mistake("missing-grad", "grad not multiplied in", f"your gx is exp(x) alone: {chain}.",
+                    {"gx": e}),
+            Mistake("wrong-rule", "derivative taken as 1",
+                    "your gx is grad itself; the derivative of exp(x) is exp(x): gx = grad * np.exp(x).",
+                    {"gx": g}),
+            Mistake("wrong-rule", "x instead of exp(x)",
+                    "your gx is grad * x; the derivative of exp(x) is exp(x) itself.", {"gx": g * x}),
+            Mistake("sign", "sign flipped", "your gx is −grad * exp(x).", {"gx": -g * e}),
+        ]
+    n = float(case.meta["n"])
+    return [
+        Mistake("missing-grad", "grad not multiplied in", f"your gx is n x^(n−1) alone: {chain}.",
+                {"gx": n * x ** (n - 1)}),
+        Mistake("exponent-not-lowered", "the exponent is not lowered",
+                "your gx is grad * n * x^n; the power rule lowers the exponent by one: "
+                "gx = grad * n * x**(n - 1).", {"gx": g * n * x ** n}),
+        Mistake("factor-n-missing", "the factor n is missing",
+                "your gx is grad * x^(n−1); the power rule also multiplies by n: "
+                "gx = grad * n * x**(n - 1).", {"gx": g * x ** (n - 1)}),
+        Mistake("sign", "sign flipped", "your gx is −grad * n * x^(n−1).", {"gx": -g * n * x ** (n - 1)}),
     ]

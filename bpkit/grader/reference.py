@@ -231,39 +231,134 @@ def softmax(z: Array, axis: int | None = 0) -> Array:
 
 # --------------------------------------------------------------------------- whole networks
 
-def network_forward(W: list, b: list, X: Array, act: Act | None = None) -> tuple[list, list]:
-    """``(z, a)`` lists indexed 0..L (``z[0] = None``, ``a[0] = X``); sigmoid in every layer by default."""
+def network_forward(W: list, b: list, X: Array, act: Act | None = None,
+                    output: Act | None = None) -> tuple[list, list]:
+    """``(z, a)`` lists indexed 0..L (``z[0] = None``, ``a[0] = X``).
+
+    ``act`` is the activation of the hidden layers and ``output`` that of
+    layer L (default: ``act``); the sigmoid in every layer by default.
+    """
     act = act or ACTIVATIONS["sigmoid"]
+    output = output or act
+    L = len(W) - 1
     z: list = [None]
     a: list = [X]
-    for l in range(1, len(W)):
+    for l in range(1, L + 1):
         z.append(W[l] @ a[l - 1] + b[l])
-        a.append(act.f(z[l]))
+        a.append((output if l == L else act).f(z[l]))
     return z, a
 
 
-def network_loss_stack(W: list, b: list, X: Array, Y: Array, name: str, layer: int, P: Array):
-    r"""Mean MSE (½ convention) of a sigmoid network, one value per copy of a parameter.
+def network_loss_stack(W: list, b: list, X: Array, Y: Array, name: str, layer: int, P: Array,
+                       hidden: str = "sigmoid", output: str = "sigmoid"):
+    r"""Mean MSE (½ convention) of a network, one value per copy of a parameter.
 
     Parameter ``name[layer]`` (``"W"`` or ``"b"``) is replaced by each of ``P``.
+    The hidden layers use the activation ``hidden``, layer L ``output``
+    (sigmoid everywhere by default, as in lessons 06-07; lesson 11 has tanh
+    hidden layers under a sigmoid output).
 
     ``P`` is a stack ``(k, *W[layer].shape)`` (``name == "W"``) or
     ``(k, *b[layer].shape)`` (``name == "b"``). Layers below ``layer`` are
     computed once; from ``layer`` up every copy runs through the network.
     """
-    act = ACTIVATIONS["sigmoid"]
+    act, out = ACTIVATIONS[hidden], ACTIVATIONS[output]
     L = len(W) - 1
     m = X.shape[1]
-    _, a = network_forward(W[:layer], b[:layer], X, act)
+    _, a = network_forward(W[:layer], b[:layer], X, act, act)
     below = a[layer - 1]
     if name == "W":
         z = np.matmul(P, below) + b[layer]
     else:
         z = (W[layer] @ below) + P
-    h = act.f(z)
+    h = (out if layer == L else act).f(z)
     for l in range(layer + 1, L + 1):
-        h = act.f(np.matmul(W[l], h) + b[l])
+        h = (out if l == L else act).f(np.matmul(W[l], h) + b[l])
     r = h - Y
     v = 0.5 * _sum(r * r) / m
     mag = v + _sum(np.abs(r) * (np.abs(h) + np.abs(Y))) / m
     return v, mag, None
+
+
+# --------------------------------------------------------------------------- lesson 10: initialisation
+
+#: The variance of every weight that each initialisation aims at, from the widths n_in = n_{l-1}
+#: and n_out = n_l: Xavier (Glorot) for tanh and the sigmoid, He for ReLU.
+INIT_VARIANCE: dict[str, Callable[[int, int], float]] = {
+    "xavier": lambda n_in, n_out: 2.0 / (n_in + n_out),
+    "he": lambda n_in, n_out: 2.0 / n_in,
+}
+#: Which initialisation each activation wants.
+INIT_FOR: dict[str, str] = {"tanh": "xavier", "sigmoid": "xavier", "relu": "he"}
+
+
+def preactivation_variances(W: list, b: list, X: Array, act: Act) -> list[float]:
+    """``Var(z[l])`` for l = 1..L (index 0 is ``Var(X)``): every layer uses ``act``.
+
+    The statistic a good initialisation keeps steady from layer to layer: it
+    neither vanishes (to 0) nor explodes (or saturates a tanh or sigmoid).
+    """
+    out = [float(np.var(X))]
+    a = X
+    for l in range(1, len(W)):
+        z = W[l] @ a + b[l]
+        out.append(float(np.var(z)))
+        a = act.f(z)
+    return out
+
+
+def saturated_fraction(W: list, b: list, X: Array, act: Act) -> float:
+    """The fraction of last-hidden-layer activations stuck at a flat end of tanh or the sigmoid."""
+    a = X
+    for l in range(1, len(W)):
+        a = act.f(W[l] @ a + b[l])
+    if act.name == "tanh":
+        return float(np.mean(np.abs(a) > 0.99))
+    if act.name == "sigmoid":
+        return float(np.mean((a < 0.01) | (a > 0.99)))
+    return 0.0
+
+
+# --------------------------------------------------------------------------- lesson 12: scalar operations
+
+def _op_add(x: Array, y: Array) -> tuple[Array, Array]:
+    return x + y, np.abs(x) + np.abs(y)
+
+
+def _op_mul(x: Array, y: Array) -> tuple[Array, Array]:
+    v = x * y
+    return v, np.abs(v)
+
+
+def _op_tanh(x: Array, y: Array | None = None) -> tuple[Array, Array]:
+    v = np.tanh(x)
+    return v, np.abs(v)
+
+
+def _op_exp(x: Array, y: Array | None = None) -> tuple[Array, Array]:
+    v = np.exp(x)
+    return v, v
+
+
+def _op_pow(x: Array, n: float) -> tuple[Array, Array]:
+    v = np.power(x, n)
+    return v, np.abs(v)
+
+
+#: The element-wise operations of lesson 12's small autodiff: ``op(x, y) -> (value, magnitude)``
+#: (``y`` is the second input of add and mul, the exponent n of pow, unused otherwise).
+OPERATIONS: dict[str, Callable] = {
+    "add": _op_add, "mul": _op_mul, "tanh": _op_tanh, "exp": _op_exp, "pow": _op_pow,
+}
+
+
+def op_terms(op: str, varying: Array, fixed, grad: Array, wrt: str = "x") -> tuple[Array, Array, None]:
+    r"""Terms of :math:`L = \sum \mathrm{grad} \odot \mathrm{op}(x, y)`, one per entry of ``varying``.
+
+    ``varying`` is the input ``wrt`` (``"x"`` or ``"y"``); ``fixed`` is the
+    other one (or the exponent n of pow). The gradient of the sum in
+    ``varying`` is what that input's backward rule must return.
+    """
+    f = OPERATIONS[op]
+    v, mag = f(varying, fixed) if wrt == "x" else f(fixed, varying)
+    return grad * v, np.abs(grad) * mag, None

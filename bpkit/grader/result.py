@@ -48,6 +48,32 @@ def digits_to_show(expected: float, got: float) -> int:
     return int(min(12, max(4, math.ceil(-math.log10(diff / scale)) + 1)))
 
 
+def index_text(index: tuple[int, ...]) -> str:
+    """numpy's index of an entry: ``(2, 0) -> "[2, 0]"``."""
+    return "[" + ", ".join(str(int(i)) for i in index) + "]"
+
+
+def position_text(index: tuple[int, ...], meaning: str = "") -> str:
+    """Where an entry is, unambiguously: numpy's row and column (counted from 0),
+    then what they mean (units and examples are counted from 1, as in the lessons).
+
+    >>> position_text((2, 0), "unit 3 of layer 2, example 1")
+    'row 2, column 0, counting from 0: unit 3 of layer 2, example 1'
+    >>> position_text((4,))
+    'entry 4, counting from 0'
+    """
+    if len(index) == 0:
+        axes = "the only entry"
+    elif len(index) == 1:
+        axes = f"entry {int(index[0])}"
+    else:
+        axes = f"row {int(index[0])}, column {int(index[1])}"
+        if len(index) > 2:
+            axes += ", " + ", ".join(f"axis {k} at {int(i)}" for k, i in enumerate(index[2:], start=2))
+    if len(index) == 0:
+        return axes + (f": {meaning}" if meaning else "")
+    return f"{axes}, counting from 0" + (f": {meaning}" if meaning else "")
+
 
 @dataclass
 class Verdict:
@@ -92,11 +118,14 @@ class CheckResult:
     ``str(result)`` is the plain-text report, ``result._repr_html_()`` the HTML.
     """
 
-    def __init__(self, check: str, exercise: str, verdicts: list[Verdict], function: str = ""):
+    def __init__(self, check: str, exercise: str, verdicts: list[Verdict], function: str = "",
+                 needs: str = ""):
         self.check = check
         self.exercise = exercise
         self.verdicts = list(verdicts)
         self.function = function or exercise.replace("-", "_")
+        #: What the check must be given, for the headline when it got something else.
+        self.needs = needs or f"a function: {check}({self.function})"
 
     # ------------------------------------------------------------------ summary
     @property
@@ -150,7 +179,7 @@ class CheckResult:
         if self.status == "not attempted":
             return f"{self.check}: not attempted yet -- {self.function} still raises NotImplementedError"
         if self.status == "not a function":
-            return f"{self.check}: FAILED -- it needs a function: {self.check}({self.function})"
+            return f"{self.check}: FAILED -- it needs {self.needs}"
         return f"{self.check}: FAILED -- {k} of {n} {plural} correct (score {self.score:.2f})"
 
     @property
