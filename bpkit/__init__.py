@@ -10,6 +10,7 @@ The library behind the lessons. Each module holds one idea:
 * :mod:`bpkit.data` -- small data sets, made or shipped (nothing downloaded)
 """
 
+from . import data
 from .activations import Activation, get_activation, identity, leaky_relu, relu, sigmoid, softmax, tanh
 from .equations import (
     backprop_error,
@@ -26,7 +27,7 @@ from .numgrad import directional_derivative, numerical_gradient, relative_error
 __version__ = "0.1.0"
 
 __all__ = [
-    "Activation", "Cache", "History", "Loss", "Network",
+    "Activation", "Cache", "data", "History", "Loss", "Network",
     "backprop_error", "bias_gradient", "binary_cross_entropy", "cross_entropy",
     "directional_derivative", "forward_step", "get_activation", "get_loss", "identity",
     "init_weights", "leaky_relu", "mse", "numerical_gradient", "output_error",

@@ -22,8 +22,8 @@ array([[0.25, 0.  ]])
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -33,6 +33,8 @@ Array = np.ndarray
 
 #: Probabilities are clipped to [EPS, 1 - EPS] inside logarithms so that a
 #: saturated sigmoid (exactly 0.0 or 1.0 in floating point) gives a finite loss.
+#: In float32, where 1 - 1e-12 rounds to 1.0, the dtype's own machine epsilon is
+#: used instead (see :func:`_clip_probability`).
 EPS = 1e-12
 
 
@@ -61,10 +63,12 @@ class Loss:
         return f"Loss({self.name!r})"
 
 
-def _pair(a: Array, y: Array) -> tuple[Array, Array]:
-    a = as_matrix(a, "a[L]")
+def _pair(a: Array, y: Array, a_name: str = "a[L]") -> tuple[Array, Array]:
+    a = as_matrix(a, a_name)
     y = as_matrix(y, "y")
-    same_shape(a, "a[L]", y, "y")
+    same_shape(a, a_name, y, "y")
+    if a.shape[1] == 0:  # the mean over no examples would be 0/0
+        raise ValueError(f"{a_name} has shape {a.shape}: no examples (columns) to average the loss over")
     return a, y
 
 
@@ -76,13 +80,19 @@ def _mse_gradient(a: Array, y: Array) -> Array:
     return (a - y) / a.shape[1]
 
 
+def _clip_probability(a: Array) -> Array:
+    """``a`` clipped to ``[eps, 1 - eps]`` with ``eps`` large enough for ``a``'s dtype."""
+    eps = max(EPS, float(np.finfo(a.dtype).eps))
+    return np.clip(a, eps, 1 - eps)
+
+
 def _bce_value(a: Array, y: Array) -> float:
-    p = np.clip(a, EPS, 1 - EPS)
+    p = _clip_probability(a)
     return -np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)) / a.shape[1]
 
 
 def _bce_gradient(a: Array, y: Array) -> Array:
-    p = np.clip(a, EPS, 1 - EPS)
+    p = _clip_probability(a)
     return (p - y) / (p * (1 - p)) / a.shape[1]
 
 
@@ -137,6 +147,9 @@ def log_sum_exp(z: Array) -> Array:
     >>> round(float(log_sum_exp(np.array([[1000.0], [1000.0]]))[0, 0]) - 1000.0, 6)  # log 2
     0.693147
     """
+    if type(z) is np.ndarray:  # the ufunc reductions np.max / np.sum call, minus their Python wrappers
+        z_max = np.maximum.reduce(z, axis=0, keepdims=True)
+        return z_max + np.log(np.add.reduce(np.exp(z - z_max), axis=0, keepdims=True))
     z_max = np.max(z, axis=0, keepdims=True)
     return z_max + np.log(np.sum(np.exp(z - z_max), axis=0, keepdims=True))
 
@@ -167,11 +180,25 @@ def softmax_cross_entropy(z: Array, y: Array) -> tuple[float, Array]:
     >>> round(loss, 4), delta.ravel()
     (0.6931, array([-0.5,  0.5]))
     """
-    z = as_matrix(z, "z[L]")
-    y = as_matrix(y, "y")
-    same_shape(z, "z[L]", y, "y")
+    z, y = _pair(z, y, "z[L]")
     m = z.shape[1]
     lse = log_sum_exp(z)
     loss = float((np.sum(lse * np.sum(y, axis=0, keepdims=True)) - np.sum(y * z)) / m)
-    y_hat = np.exp(z - lse)
-    return loss, (y_hat - y) / m
+    return loss, _softmax_cross_entropy_delta(z, y, lse)
+
+
+def _softmax_cross_entropy_delta(z: Array, y: Array, lse: Array | None = None) -> Array:
+    r""":math:`\delta^{[L]} = (\hat y - y)/m` of :func:`softmax_cross_entropy` alone.
+
+    For the backward pass, which needs no loss value. ``z`` and ``y`` must
+    already be checked; ``lse`` is ``log_sum_exp(z)`` if the caller has it.
+    """
+    if lse is None:
+        lse = log_sum_exp(z)
+    delta = z - lse
+    np.exp(delta, out=delta)                    # y_hat = softmax(z)
+    if delta.dtype != y.dtype:
+        return (delta - y) / z.shape[1]
+    delta -= y                                   # in place, same arithmetic as (y_hat - y) / m
+    delta /= z.shape[1]
+    return delta

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_matrix, positive_number
+from ._validate import as_matrix, as_real_array, positive_number
 from .activations import Activation, get_activation
 from .equations import (
     backprop_error,
@@ -33,7 +33,7 @@ from .equations import (
     sgd_update,
     weight_gradient,
 )
-from .losses import Loss, get_loss, softmax_cross_entropy
+from .losses import Loss, _pair, _softmax_cross_entropy_delta, get_loss, softmax_cross_entropy
 
 Array = np.ndarray
 INITIALISATIONS = ("xavier", "he", "normal")
@@ -63,12 +63,13 @@ def init_weights(
     ([(3, 4), (2, 3)], [(3, 1), (2, 1)])
     """
     sizes = _check_sizes(sizes)
+    dtype = _check_dtype(dtype)
     if method not in INITIALISATIONS:
         raise ValueError(f"unknown initialisation {method!r}; choose one of {INITIALISATIONS}")
     rng = np.random.default_rng(seed)
     W: list[Array | None] = [None]
     b: list[Array | None] = [None]
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
         std = {"xavier": np.sqrt(2.0 / (n_in + n_out)), "he": np.sqrt(2.0 / n_in), "normal": 1.0}[method]
         W.append((rng.standard_normal((n_out, n_in)) * std).astype(dtype))
         b.append(np.zeros((n_out, 1), dtype=dtype))
@@ -76,12 +77,28 @@ def init_weights(
 
 
 def _check_sizes(sizes: list[int]) -> list[int]:
-    sizes = list(sizes)
-    if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and n > 0 for n in sizes):
+    try:
+        sizes = list(sizes)
+    except TypeError:
+        raise TypeError(f"sizes must be a list of layer widths [n_0, ..., n_L]; got {sizes!r}") from None
+    if len(sizes) < 2 or not all(
+        isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0 for n in sizes
+    ):
         raise ValueError(
             f"sizes must list at least two positive integers [n_0, ..., n_L]; got {sizes!r}"
         )
     return [int(n) for n in sizes]
+
+
+def _check_dtype(dtype: object) -> np.dtype:
+    """``np.dtype(dtype)`` if it is float64 or float32, else a ``TypeError``."""
+    try:
+        checked = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be float64 or float32; got {dtype!r}") from None
+    if checked not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise TypeError(f"dtype must be float64 or float32; got {checked}")
+    return checked
 
 
 @dataclass
@@ -143,8 +160,7 @@ class Network:
         seed: int | None = 0,
         dtype: type = np.float64,
     ) -> None:
-        if np.dtype(dtype) not in (np.dtype(np.float64), np.dtype(np.float32)):
-            raise TypeError(f"dtype must be float64 or float32; got {np.dtype(dtype)}")
+        dtype = _check_dtype(dtype)
         self.sizes = _check_sizes(sizes)
         self.L = len(self.sizes) - 1
         self.hidden = get_activation(hidden)
@@ -172,14 +188,23 @@ class Network:
             )
         return X.astype(self.dtype, copy=False)
 
-    def _targets(self, Y: Array, m: int) -> Array:
-        Y = as_matrix(Y, "Y")
+    def _targets(self, Y: Array, m: int, name: str = "Y") -> Array:
+        Y = as_matrix(Y, name)
         if Y.shape != (self.sizes[-1], m):
             raise ValueError(
-                f"Y has shape {Y.shape} but must be ({self.sizes[-1]}, {m}): "
+                f"{name} has shape {Y.shape} but must be ({self.sizes[-1]}, {m}): "
                 f"one column of {self.sizes[-1]} targets per example"
             )
         return Y.astype(self.dtype, copy=False)
+
+    def _check_cache(self, cache: Cache) -> None:
+        if not isinstance(cache, Cache):
+            raise TypeError(f"cache must be the Cache returned by forward(); got {type(cache).__name__}")
+        if len(cache.a) != self.L + 1:
+            raise ValueError(
+                f"cache has {len(cache.a) - 1} layers but the network has {self.L}; "
+                "use the cache that this network's forward() returned"
+            )
 
     def forward(self, X: Array) -> Cache:
         """Run Equation z = W a + b, a = σ(z) for l = 1..L and keep every z[l], a[l].
@@ -197,6 +222,7 @@ class Network:
 
     def output_delta(self, cache: Cache, Y: Array) -> tuple[float, Array]:
         """The mean loss and δ[L] (Equation 1, or the fused softmax-cross-entropy shortcut)."""
+        self._check_cache(cache)
         Y = self._targets(Y, cache.a[0].shape[1])
         if self._fused_softmax:
             return softmax_cross_entropy(cache.z[self.L], Y)
@@ -204,6 +230,16 @@ class Network:
         loss = self.loss_fn.value(a_L, Y)
         delta = output_error(self.loss_fn.gradient(a_L, Y), cache.z[self.L], self.output, layer=self.L)
         return loss, delta
+
+    def _output_error(self, cache: Cache, Y: Array) -> Array:
+        """δ[L] alone: :meth:`output_delta` without computing the loss value."""
+        self._check_cache(cache)
+        Y = self._targets(Y, cache.a[0].shape[1])
+        if self._fused_softmax:
+            z_L, Y = _pair(cache.z[self.L], Y, "z[L]")  # the checks softmax_cross_entropy makes
+            return _softmax_cross_entropy_delta(z_L, Y)
+        a_L = cache.a[self.L]
+        return output_error(self.loss_fn.gradient(a_L, Y), cache.z[self.L], self.output, layer=self.L, a=a_L)
 
     def backward(self, cache: Cache, Y: Array) -> tuple[list[Array | None], list[Array | None]]:
         """Gradients of the mean loss by Equations 1-4, layer L down to 1.
@@ -215,7 +251,7 @@ class Network:
         Returns:
             ``(dW, db)``, lists indexed like ``W`` and ``b`` (entry 0 is ``None``).
         """
-        _, delta = self.output_delta(cache, Y)                           # Equation 1
+        delta = self._output_error(cache, Y)                             # Equation 1
         dW: list[Array | None] = [None] * (self.L + 1)
         db: list[Array | None] = [None] * (self.L + 1)
         for l in range(self.L, 0, -1):
@@ -223,7 +259,7 @@ class Network:
             db[l] = bias_gradient(delta, layer=l)                         # Equation 4
             if l > 1:
                 delta = backprop_error(self.W[l], delta, cache.z[l - 1],  # Equation 2
-                                       self.hidden, layer=l - 1)
+                                       self.hidden, layer=l - 1, a=cache.a[l - 1])
         return dW, db
 
     def gradients(self, X: Array, Y: Array) -> tuple[float, list[Array | None], list[Array | None]]:
@@ -237,18 +273,37 @@ class Network:
         """Mean loss over the columns of ``X``."""
         return self.output_delta(self.forward(X), Y)[0]
 
-    def update(self, dW: list[Array | None], db: list[Array | None], learning_rate: float) -> None:
-        """Apply the gradient-descent update to every ``W[l]`` and ``b[l]``."""
+    def update(
+        self, dW: list[Array | None], db: list[Array | None], learning_rate: float, *, in_place: bool = False
+    ) -> None:
+        """Apply the gradient-descent update to every ``W[l]`` and ``b[l]``.
+
+        By default each ``W[l]``, ``b[l]`` is replaced by a new array, so arrays
+        taken from the network before the update keep their old values. With
+        ``in_place=True`` the new values are written into the existing arrays
+        (``sgd_update(..., out=W[l])``): the same numbers without allocating a
+        new ``W`` per step, which is what :meth:`train` does with its own copies.
+        """
+        for name, grads in (("dW", dW), ("db", db)):
+            if len(grads) != self.L + 1:
+                raise ValueError(
+                    f"{name} has {len(grads)} entries but must have L + 1 = {self.L + 1} (entry 0 is None)"
+                )
         for l in range(1, self.L + 1):
-            self.W[l] = sgd_update(self.W[l], dW[l], learning_rate, name=f"W[{l}]")
-            self.b[l] = sgd_update(self.b[l], db[l], learning_rate, name=f"b[{l}]")
+            W, b = self.W[l], self.b[l]
+            self.W[l] = sgd_update(W, dW[l], learning_rate, name=f"W[{l}]",
+                                   out=W if in_place and _writable_like(W, dW[l]) else None)
+            self.b[l] = sgd_update(b, db[l], learning_rate, name=f"b[{l}]",
+                                   out=b if in_place and _writable_like(b, db[l]) else None)
 
     def predict(self, X: Array) -> Array:
         """Predicted class of each column: argmax of a[L] (or a[L] > 0.5 for one output unit).
 
         Returns an integer array of shape ``(m,)``.
         """
-        a_L = self.forward(X).output
+        return self._classes(self.forward(X).output)
+
+    def _classes(self, a_L: Array) -> Array:
         if a_L.shape[0] == 1:
             threshold = 0.0 if self.output.name in ("identity", "tanh") else 0.5
             return (a_L[0] > threshold).astype(np.int64)
@@ -260,7 +315,41 @@ class Network:
         ``Y`` may be one-hot ``(n_L, m)``, a ``(1, m)`` row of 0/1 targets, or
         a ``(m,)`` vector of integer labels.
         """
-        return float(np.mean(self.predict(X) == labels_of(Y)))
+        predicted = self.predict(X)
+        return float(np.mean(predicted == self._labels(Y, predicted.shape[0])))
+
+    def _labels(self, Y: Array, m: int) -> Array:
+        """:func:`labels_of` ``Y``, after checking that ``Y`` fits ``m`` examples."""
+        Y = as_real_array(Y, "Y")
+        n_L = self.sizes[-1]
+        if Y.ndim == 1:
+            if Y.shape[0] != m:
+                raise ValueError(f"Y has shape {Y.shape} but X has {m} examples")
+        elif Y.shape != (n_L, m):
+            hint = ""
+            if Y.shape == (1, m):
+                hint = "; for integer labels pass a 1-D array of shape (m,), e.g. Y.ravel()"
+            raise ValueError(
+                f"Y has shape {Y.shape} but must be ({n_L}, {m}) (one-hot or targets) "
+                f"or ({m},) (integer labels){hint}"
+            )
+        return labels_of(Y)
+
+    def _loss_and_accuracy(self, X: Array, Y: Array) -> tuple[float, float]:
+        """``(self.loss(X, Y), self.accuracy(X, Y))`` from one forward pass instead of two."""
+        cache = self.forward(X)
+        loss = self.output_delta(cache, Y)[0]
+        predicted = self._classes(cache.output)
+        return loss, float(np.mean(predicted == self._labels(Y, predicted.shape[0])))
+
+    def _sgd_epoch(self, X: Array, Y: Array, order: Array, batch_size: int, learning_rate: float) -> None:
+        """One epoch of :meth:`train`: for each batch of columns ``order[k:k+batch_size]``,
+        forward, backward (Equations 1-4) and the update, in place."""
+        for start in range(0, X.shape[1], batch_size):
+            idx = order[start:start + batch_size]
+            cache = self.forward(X[:, idx])
+            dW, db = self.backward(cache, Y[:, idx])
+            self.update(dW, db, learning_rate, in_place=True)
 
     def train(
         self,
@@ -296,31 +385,44 @@ class Network:
             raise ValueError(f"epochs must be an integer >= 0; got {epochs!r}")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be an integer >= 1; got {batch_size!r}")
+        if validation is not None:  # checked now, not after the first epoch
+            if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+                raise TypeError(f"validation must be a pair (X_val, Y_val); got {type(validation).__name__}")
+            X_val = self._inputs(validation[0], "X_val")
+            validation = (X_val, self._targets(validation[1], X_val.shape[1], "Y_val"))
         # Fortran order keeps each column (example) contiguous, so gathering a
         # shuffled minibatch copies whole columns rather than striding rows.
         X = np.asfortranarray(X)
         Y = np.asfortranarray(Y)
+        # Training updates the weights in place (no new W per step); copying them
+        # once first keeps any array taken from the network before train() as it was.
+        for l in range(1, self.L + 1):
+            self.W[l] = self.W[l].copy()
+            self.b[l] = self.b[l].copy()
         rng = np.random.default_rng(seed)
         history = History()
         bar = _progress(epochs, progress)
         for _ in range(epochs):
-            order = rng.permutation(m)
-            for start in range(0, m, batch_size):
-                idx = order[start:start + batch_size]
-                cache = self.forward(X[:, idx])
-                dW, db = self.backward(cache, Y[:, idx])
-                self.update(dW, db, learning_rate)
-            history.loss.append(self.loss(X, Y))
-            history.accuracy.append(self.accuracy(X, Y))
+            self._sgd_epoch(X, Y, rng.permutation(m), batch_size, learning_rate)
+            loss, accuracy = self._loss_and_accuracy(X, Y)
+            history.loss.append(loss)
+            history.accuracy.append(accuracy)
             if validation is not None:
-                history.val_loss.append(self.loss(*validation))
-                history.val_accuracy.append(self.accuracy(*validation))
+                loss, accuracy = self._loss_and_accuracy(*validation)
+                history.val_loss.append(loss)
+                history.val_accuracy.append(accuracy)
             if bar is not None:
                 bar.set_postfix(loss=f"{history.loss[-1]:.4f}", acc=f"{history.accuracy[-1]:.3f}")
                 bar.update(1)
         if bar is not None:
             bar.close()
         return history
+
+
+def _writable_like(param: Array, grad: object) -> bool:
+    """Can ``sgd_update(param, grad, ..., out=param)`` write the result into ``param``?"""
+    return (type(param) is np.ndarray and isinstance(grad, np.ndarray) and param.dtype == grad.dtype
+            and param.shape == grad.shape and param.flags.writeable)
 
 
 def labels_of(Y: Array) -> Array:

@@ -21,9 +21,11 @@ array([[ 3., 12.]])
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
+
+from ._validate import positive_number
 
 Array = np.ndarray
 DEFAULT_STEP = 1e-5
@@ -57,6 +59,7 @@ def numerical_gradient(
     array([[6.]])
     """
     x = _float_array(x, "x")
+    h = positive_number(h, "h")
     grad = np.zeros(x.shape, dtype=np.float64)
     indices = np.ndindex(x.shape) if entries is None else (tuple(i) for i in entries)
     for i in indices:
@@ -64,9 +67,9 @@ def numerical_gradient(
         step = _step(float(old), h)
         try:
             x[i] = old + step
-            f_plus = float(f(x))
+            f_plus = _scalar(f(x))
             x[i] = old - step
-            f_minus = float(f(x))
+            f_minus = _scalar(f(x))
         finally:
             x[i] = old
         grad[i] = (f_plus - f_minus) / (2 * step)
@@ -86,6 +89,7 @@ def directional_derivative(
     2.0
     """
     x = _float_array(x, "x")
+    h = positive_number(h, "h")
     direction = np.asarray(direction, dtype=np.float64)
     if direction.shape != x.shape:
         raise ValueError(f"direction has shape {direction.shape} but x has shape {x.shape}")
@@ -96,9 +100,9 @@ def directional_derivative(
     old = x.copy()
     try:
         x += step * direction
-        f_plus = float(f(x))
+        f_plus = _scalar(f(x))
         x[...] = old - step * direction
-        f_minus = float(f(x))
+        f_minus = _scalar(f(x))
     finally:
         x[...] = old
     return (f_plus - f_minus) / (2 * step)
@@ -139,6 +143,16 @@ def network_numerical_gradients(net, X: Array, Y: Array, h: float = DEFAULT_STEP
     dW = [None] + [numerical_gradient(loss, net.W[l], h) for l in range(1, net.L + 1)]
     db = [None] + [numerical_gradient(loss, net.b[l], h) for l in range(1, net.L + 1)]
     return dW, db
+
+
+def _scalar(value: object) -> float:
+    """``f(x)`` as a float, or a clear error when ``f`` did not return one number."""
+    if isinstance(value, np.ndarray) and value.size != 1:
+        raise TypeError(f"f must return a single number; got ndarray of shape {value.shape}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"f must return a single number; got {type(value).__name__}") from None
 
 
 def _float_array(x: Array, name: str) -> Array:
