@@ -835,8 +835,9 @@ class BackwardExercise(Exercise):
         above = "" if top == L else layers_text(top + 1, L) + " right. "
         if dw and db:
             if top == L:
+                grad = f"a[{L}] − y" if int(case.meta.get("m", 1)) == 1 else f"(a[{L}] − y)/m"
                 return (f"Already the output layer {L} is wrong: check Equation 1, "
-                        f"δ[{L}] = dL/da[{L}] ⊙ σ′(z[{L}]) with dL/da[{L}] = a[{L}] − y.")
+                        f"δ[{L}] = dL/da[{L}] ⊙ σ′(z[{L}]) with dL/da[{L}] = {grad}.")
             return (f"{above}δ[{top}] is wrong (so are dW[{top}] and db[{top}]): check Equation 2, "
                     f"δ[{top}] = (W[{top + 1}])ᵀ δ[{top + 1}] ⊙ σ′(z[{top}]).")
         if dw:
