@@ -431,7 +431,8 @@ def grade_notebook(data: bytes, name: str, plan: LessonPlan, pool: WorkerPool, l
     try:
         code = extract(nb, {ex.id: ex.function for ex in plan.exercises})
     except Exception as err:  # noqa: BLE001 -- a notebook of strange shape
-        return unreadable_result(plan, sha, f"its cells cannot be read ({type(err).__name__})")
+        problem = f"{type(err).__name__}: {str(err)[:120]}"
+        return unreadable_result(plan, sha, f"its cells cannot be read ({problem})")
     runnable = [ex.id for ex in plan.exercises
                 if ex.id in code.found and code.found[ex.id].cell not in code.syntax]
     public = run_phase("public", code, plan, runnable, pool, limits, tmp)

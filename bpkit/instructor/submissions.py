@@ -41,6 +41,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,9 +207,15 @@ def _tags(cell) -> list[str]:
     return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
 
 
+#: Submissions are graded in threads; CPython's parser is not documented as safe to
+#: run concurrently (a SystemError was seen once under load), so parsing is serialised.
+_PARSE_LOCK = threading.Lock()
+
+
 def _parse(source: str) -> tuple[ast.Module | None, str | None]:
     try:
-        return ast.parse(source), None
+        with _PARSE_LOCK:
+            return ast.parse(source), None
     except SyntaxError as err:
         where = f"line {err.lineno}" if err.lineno else "its cell"
         return None, f"SyntaxError at {where}: {err.msg}"
