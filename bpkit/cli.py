@@ -5,6 +5,7 @@
     bpkit release [--solutions DIR] [--lessons DIR] [--no-execute] [NOTEBOOK ...]
     bpkit execute NOTEBOOK ...
     bpkit check-sync [--solutions DIR] [--lessons DIR]
+    bpkit lab [FOLDER] [JUPYTERLAB OPTIONS ...]
     bpkit grade SUBMISSIONS -o OUT [--workers N] [--timeout S] [--memory MB] [--shard I/N]
                 [--force] [--secret S] [--hidden-cases K] [--no-progress]
     bpkit merge OUT1 OUT2 ... -o OUT
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -129,6 +131,36 @@ _FOLDERS = (
 )
 _TIMEOUT = arg("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                help=f"longest time one cell may run (default: {DEFAULT_TIMEOUT})")
+
+
+def lab_command(folder: str | Path, extra: Sequence[str] = (), euid: int | None = None) -> list[str]:
+    """The command line that opens ``folder`` in JupyterLab from this Python environment.
+
+    JupyterLab refuses to start as root without ``--allow-root``; on the
+    single-user machines (containers, CI) where one works as root it is added.
+
+    >>> lab_command("lessons", euid=1000)[1:]
+    ['-m', 'jupyterlab', 'lessons']
+    >>> lab_command("lessons", ["--no-browser"], euid=0)[3:]
+    ['--allow-root', '--no-browser']
+    """
+    euid = os.geteuid() if euid is None and hasattr(os, "geteuid") else euid
+    root = ["--allow-root"] if euid == 0 else []
+    return [sys.executable, "-m", "jupyterlab", str(folder), *root, *extra]
+
+
+@command(
+    "lab",
+    "open the lessons in JupyterLab (any further options go to JupyterLab)",
+    arg("folder", nargs="?", default="lessons", help="the folder to open (default: lessons)"),
+    arg("jupyter_args", nargs=argparse.REMAINDER, metavar="...", help="options passed to JupyterLab"),
+)
+def lab(args: argparse.Namespace) -> int:
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise UsageError(f"folder {folder} does not exist (run from the course's top folder, "
+                         "or name the folder of lessons)")
+    return subprocess.call(lab_command(folder, args.jupyter_args))
 
 
 @command(

@@ -16,7 +16,7 @@ def test_readme_opens_with_two_commands():
     commands = setup_commands()
     assert len(commands) == 2, commands
     lessons, tests = commands
-    assert "jupyter lab lessons/" in lessons and "pip install -e ." in lessons
+    assert lessons.endswith("bpkit lab") and "pip install -e ." in lessons
     assert "'.[test]'" in tests and "pytest" in tests and "ruff check" in tests
 
 

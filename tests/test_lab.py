@@ -1,0 +1,66 @@
+"""README's first command ends in `bpkit lab`: it must really serve the lessons."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from bpkit.cli import lab_command, main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_lab_command_adds_allow_root_only_for_root():
+    assert "--allow-root" in lab_command("lessons", euid=0)
+    assert "--allow-root" not in lab_command("lessons", euid=1000)
+    assert lab_command("lessons", ["--no-browser"], euid=1000)[-2:] == ["lessons", "--no-browser"]
+
+
+def test_lab_refuses_a_missing_folder(tmp_path, capsys):
+    assert main(["lab", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_bpkit_lab_serves_the_lessons(tmp_path):
+    port, token = free_port(), "bpkit-test-token"
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR",
+                 "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR"):
+        env[name] = str(tmp_path / name.lower())
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bpkit", "lab", "lessons", "--no-browser", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", f"--IdentityProvider.token={token}"],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}/api/contents?token={token}"
+        deadline, listing = time.monotonic() + 60, None
+        while listing is None and time.monotonic() < deadline:
+            assert server.poll() is None, server.stderr.read().decode()[-2000:]
+            try:
+                with urllib.request.urlopen(url, timeout=5) as reply:
+                    listing = json.load(reply)
+            except OSError:
+                time.sleep(0.3)
+        assert listing is not None, "JupyterLab did not answer within 60 s"
+        served = {item["name"] for item in listing["content"]}
+        assert {p.name for p in (ROOT / "lessons").glob("*.ipynb")} <= served
+        assert "00-welcome.ipynb" in served
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
