@@ -85,7 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``bpkit`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown and getattr(args, "command", None) == "lab":
+            args.jupyter_args = unknown + list(args.jupyter_args)   # JupyterLab's own options
+        elif unknown:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as exit:          # argparse has printed the usage error or the help
         return int(exit.code or 0)
     if args.command is None:

@@ -27,6 +27,20 @@ def test_lab_command_adds_allow_root_only_for_root():
     assert lab_command("lessons", ["--no-browser"], euid=1000)[-2:] == ["lessons", "--no-browser"]
 
 
+def test_lab_passes_jupyterlab_options_through(monkeypatch):
+    seen = []
+    monkeypatch.setattr("subprocess.call", lambda argv: seen.append(argv) or 0)
+    assert main(["lab", "--no-browser"]) == 0
+    assert main(["lab", "lessons", "--ServerApp.port=9999"]) == 0
+    assert seen[0][3] == "lessons" and seen[0][-1] == "--no-browser"
+    assert seen[1][-1] == "--ServerApp.port=9999"
+
+
+def test_other_commands_still_refuse_unknown_options(capsys):
+    assert main(["check-sync", "--no-such-option"]) == 2
+    assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
+
+
 def test_lab_refuses_a_missing_folder(tmp_path, capsys):
     assert main(["lab", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err
