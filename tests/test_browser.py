@@ -74,7 +74,7 @@ ACTION_MS = 15_000          # a click, a key press, a screenshot
 
 #: A cell uses widgets if it imports ipywidgets or bpkit.widgets.
 WIDGET_IMPORT = re.compile(
-    r"^\s*(?:import\s+ipywidgets\b|from\s+(?:ipywidgets|bpkit\.widgets)\b|from\s+bpkit\s+import\s+.*\bwidgets\b)",
+    r"^\s*(?:import\s+(?:ipywidgets|bpkit\.widgets)\b|from\s+(?:ipywidgets|bpkit\.widgets)\b|from\s+bpkit\s+import\s+.*\bwidgets\b)",
     re.M,
 )
 #: What a widget looks like when no widget manager rendered it: its Python repr.
