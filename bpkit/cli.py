@@ -145,7 +145,7 @@ def lab_command(folder: str | Path, extra: Sequence[str] = (), euid: int | None 
 
     >>> lab_command("lessons", euid=1000)[1:]
     ['-m', 'jupyterlab', 'lessons']
-    >>> lab_command("lessons", ["--no-browser"], euid=0)[3:]
+    >>> lab_command("lessons", ["--no-browser"], euid=0)[4:]
     ['--allow-root', '--no-browser']
     """
     euid = os.geteuid() if euid is None and hasattr(os, "geteuid") else euid
