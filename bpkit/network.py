@@ -25,6 +25,7 @@ import numpy as np
 
 from ._validate import as_matrix, as_real_array, positive_number
 from .activations import Activation, get_activation
+from .data import to_labels
 from .equations import (
     backprop_error,
     bias_gradient,
@@ -319,7 +320,7 @@ class Network:
         return float(np.mean(predicted == self._labels(Y, predicted.shape[0])))
 
     def _labels(self, Y: Array, m: int) -> Array:
-        """:func:`labels_of` ``Y``, after checking that ``Y`` fits ``m`` examples."""
+        """:func:`bpkit.data.to_labels` of ``Y``, after checking that ``Y`` fits ``m`` examples."""
         Y = as_real_array(Y, "Y")
         n_L = self.sizes[-1]
         if Y.ndim == 1:
@@ -333,7 +334,7 @@ class Network:
                 f"Y has shape {Y.shape} but must be ({n_L}, {m}) (one-hot or targets) "
                 f"or ({m},) (integer labels){hint}"
             )
-        return labels_of(Y)
+        return to_labels(Y)
 
     def _loss_and_accuracy(self, X: Array, Y: Array) -> tuple[float, float]:
         """``(self.loss(X, Y), self.accuracy(X, Y))`` from one forward pass instead of two."""
@@ -423,16 +424,6 @@ def _writable_like(param: Array, grad: object) -> bool:
     """Can ``sgd_update(param, grad, ..., out=param)`` write the result into ``param``?"""
     return (type(param) is np.ndarray and isinstance(grad, np.ndarray) and param.dtype == grad.dtype
             and param.shape == grad.shape and param.flags.writeable)
-
-
-def labels_of(Y: Array) -> Array:
-    """Integer class labels ``(m,)`` from one-hot ``(n, m)``, a 0/1 row ``(1, m)`` or labels ``(m,)``."""
-    Y = np.asarray(Y)
-    if Y.ndim == 1:
-        return Y.astype(np.int64)
-    if Y.shape[0] == 1:
-        return (Y[0] > 0.5).astype(np.int64)
-    return np.argmax(Y, axis=0)
 
 
 def _progress(total: int, enabled: bool):

@@ -35,8 +35,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 
 from .activations import Activation, get_activation
+from .data import to_labels
 from .equations import backprop_error, forward_step
-from .network import History, Network, labels_of
+from .network import History, Network
 from .numgrad import relative_error
 
 Array = np.ndarray
@@ -365,7 +366,7 @@ def plot_decision_boundary(net: Network, X: Array, Y: Array, ax: Axes | None = N
 
     Args:
         net: a network with 2 inputs.
-        X: ``(2, m)``; Y: targets in any form :func:`bpkit.network.labels_of` takes.
+        X: ``(2, m)``; Y: targets in any form :func:`bpkit.data.to_labels` takes.
         resolution: grid points along each axis.
 
     Returns:
@@ -374,7 +375,7 @@ def plot_decision_boundary(net: Network, X: Array, Y: Array, ax: Axes | None = N
     if net.sizes[0] != 2:
         raise ValueError(f"plot_decision_boundary draws 2-D inputs; this network takes {net.sizes[0]}")
     X = np.asarray(X, dtype=np.float64)
-    labels = labels_of(Y)
+    labels = to_labels(Y)
     pad = 0.1 * (X.max(axis=1) - X.min(axis=1)) + 1e-9
     g0 = np.linspace(X[0].min() - pad[0], X[0].max() + pad[0], resolution)
     g1 = np.linspace(X[1].min() - pad[1], X[1].max() + pad[1], resolution)
