@@ -1,7 +1,7 @@
 """Checks at the public boundary: clear errors that name the argument.
 
-Every public function of bpkit calls these helpers before it computes
-anything, so a wrong shape or dtype is reported as, for example,
+The public functions of the equations, activations, losses and network
+call these helpers before they compute anything, so a wrong shape or dtype is reported as, for example,
 ``W[2] has shape (3, 4) but a[1] has 5 rows`` instead of a numpy broadcast
 error three calls deeper.
 """

@@ -66,7 +66,7 @@ class Activation:
         sigmoid, :math:`1-a^2` for tanh -- instead of evaluating
         :math:`\sigma(z)` again: the same numbers, computed faster. This is
         still :math:`\sigma'` *at* ``z`` (not :math:`\sigma'(a)`, a classic
-        bug). Other activations ignore ``a``.
+        bug). Softmax reuses ``a`` as :math:`s`; other activations ignore it.
         """
         z = as_real_array(z, "z")
         grad_a = as_real_array(grad_a, "grad_a")
@@ -86,7 +86,7 @@ class Activation:
                 d *= grad_a  # d is a new array of the result's shape and dtype: reuse it
                 return d
             return grad_a * d
-        s = self.forward(z)
+        s = self.forward(z) if a is None else as_real_array(a, "a")
         return s * (grad_a - np.sum(s * grad_a, axis=0, keepdims=True))
 
     def __repr__(self) -> str:

@@ -26,8 +26,9 @@ bias_gradient    Equation 4 (BP4)  :math:`\partial L/\partial b^{[l]} = \sum_j \
 sgd_update       gradient descent  :math:`\theta \leftarrow \theta - \alpha\, \partial L/\partial \theta`
 ===============  ================  =======================================================
 
-Every function accepts an optional ``layer`` number, used only to name the
-arrays in error messages (``W[2]`` rather than ``W``).
+Every function but ``sgd_update`` accepts an optional ``layer`` number, used
+only to name the arrays in error messages (``W[2]`` rather than ``W``);
+``sgd_update`` takes the parameter's ``name`` (``"W[2]"``) for the same purpose.
 """
 
 from __future__ import annotations

@@ -181,10 +181,15 @@ def softmax_cross_entropy(z: Array, y: Array) -> tuple[float, Array]:
     (0.6931, array([-0.5,  0.5]))
     """
     z, y = _pair(z, y, "z[L]")
-    m = z.shape[1]
     lse = log_sum_exp(z)
-    loss = float((np.sum(lse * np.sum(y, axis=0, keepdims=True)) - np.sum(y * z)) / m)
-    return loss, _softmax_cross_entropy_delta(z, y, lse)
+    return _softmax_cross_entropy_value(z, y, lse), _softmax_cross_entropy_delta(z, y, lse)
+
+
+def _softmax_cross_entropy_value(z: Array, y: Array, lse: Array | None = None) -> float:
+    """The mean loss of :func:`softmax_cross_entropy` alone (``z``, ``y`` already checked)."""
+    if lse is None:
+        lse = log_sum_exp(z)
+    return float((np.sum(lse * np.sum(y, axis=0, keepdims=True)) - np.sum(y * z)) / z.shape[1])
 
 
 def _softmax_cross_entropy_delta(z: Array, y: Array, lse: Array | None = None) -> Array:

@@ -34,7 +34,7 @@ from .equations import (
     sgd_update,
     weight_gradient,
 )
-from .losses import Loss, _pair, _softmax_cross_entropy_delta, get_loss, softmax_cross_entropy
+from .losses import Loss, _pair, _softmax_cross_entropy_delta, _softmax_cross_entropy_value, get_loss
 
 Array = np.ndarray
 INITIALISATIONS = ("xavier", "he", "normal")
@@ -223,24 +223,30 @@ class Network:
 
     def output_delta(self, cache: Cache, Y: Array) -> tuple[float, Array]:
         """The mean loss and δ[L] (Equation 1, or the fused softmax-cross-entropy shortcut)."""
+        return self._loss_value(cache, Y), self._output_error(cache, Y)
+
+    def _z_and_targets(self, cache: Cache, Y: Array) -> tuple[Array, Array]:
+        """``z[L]`` and ``Y``, checked against this network and the cache's batch."""
         self._check_cache(cache)
         Y = self._targets(Y, cache.a[0].shape[1])
         if self._fused_softmax:
-            return softmax_cross_entropy(cache.z[self.L], Y)
-        a_L = cache.a[self.L]
-        loss = self.loss_fn.value(a_L, Y)
-        delta = output_error(self.loss_fn.gradient(a_L, Y), cache.z[self.L], self.output, layer=self.L)
-        return loss, delta
+            return _pair(cache.z[self.L], Y, "z[L]")      # the checks softmax_cross_entropy makes
+        return cache.z[self.L], Y
+
+    def _loss_value(self, cache: Cache, Y: Array) -> float:
+        """The mean loss alone: what :meth:`loss` and the training history need."""
+        z_L, Y = self._z_and_targets(cache, Y)
+        if self._fused_softmax:
+            return _softmax_cross_entropy_value(z_L, Y)
+        return self.loss_fn.value(cache.a[self.L], Y)
 
     def _output_error(self, cache: Cache, Y: Array) -> Array:
-        """δ[L] alone: :meth:`output_delta` without computing the loss value."""
-        self._check_cache(cache)
-        Y = self._targets(Y, cache.a[0].shape[1])
+        """δ[L] alone: what :meth:`backward` needs."""
+        z_L, Y = self._z_and_targets(cache, Y)
         if self._fused_softmax:
-            z_L, Y = _pair(cache.z[self.L], Y, "z[L]")  # the checks softmax_cross_entropy makes
             return _softmax_cross_entropy_delta(z_L, Y)
         a_L = cache.a[self.L]
-        return output_error(self.loss_fn.gradient(a_L, Y), cache.z[self.L], self.output, layer=self.L, a=a_L)
+        return output_error(self.loss_fn.gradient(a_L, Y), z_L, self.output, layer=self.L, a=a_L)
 
     def backward(self, cache: Cache, Y: Array) -> tuple[list[Array | None], list[Array | None]]:
         """Gradients of the mean loss by Equations 1-4, layer L down to 1.
@@ -266,13 +272,12 @@ class Network:
     def gradients(self, X: Array, Y: Array) -> tuple[float, list[Array | None], list[Array | None]]:
         """Forward then backward: ``(loss, dW, db)`` for inputs ``X`` and targets ``Y``."""
         cache = self.forward(X)
-        loss, _ = self.output_delta(cache, Y)
         dW, db = self.backward(cache, Y)
-        return loss, dW, db
+        return self._loss_value(cache, Y), dW, db
 
     def loss(self, X: Array, Y: Array) -> float:
         """Mean loss over the columns of ``X``."""
-        return self.output_delta(self.forward(X), Y)[0]
+        return self._loss_value(self.forward(X), Y)
 
     def update(
         self, dW: list[Array | None], db: list[Array | None], learning_rate: float, *, in_place: bool = False
@@ -298,7 +303,8 @@ class Network:
                                    out=b if in_place and _writable_like(b, db[l]) else None)
 
     def predict(self, X: Array) -> Array:
-        """Predicted class of each column: argmax of a[L] (or a[L] > 0.5 for one output unit).
+        """Predicted class of each column: argmax of a[L]; with one output unit, a[L] > 0.5
+        (a[L] > 0 for a tanh output, whose targets are -1 and 1).
 
         Returns an integer array of shape ``(m,)``.
         """
@@ -306,7 +312,7 @@ class Network:
 
     def _classes(self, a_L: Array) -> Array:
         if a_L.shape[0] == 1:
-            threshold = 0.0 if self.output.name in ("identity", "tanh") else 0.5
+            threshold = 0.0 if self.output.name == "tanh" else 0.5
             return (a_L[0] > threshold).astype(np.int64)
         return np.argmax(a_L, axis=0)
 
@@ -339,7 +345,7 @@ class Network:
     def _loss_and_accuracy(self, X: Array, Y: Array) -> tuple[float, float]:
         """``(self.loss(X, Y), self.accuracy(X, Y))`` from one forward pass instead of two."""
         cache = self.forward(X)
-        loss = self.output_delta(cache, Y)[0]
+        loss = self._loss_value(cache, Y)
         predicted = self._classes(cache.output)
         return loss, float(np.mean(predicted == self._labels(Y, predicted.shape[0])))
 
@@ -382,9 +388,9 @@ class Network:
         m = X.shape[1]
         Y = self._targets(Y, m)
         learning_rate = positive_number(learning_rate, "learning_rate")
-        if not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be an integer >= 0; got {epochs!r}")
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be an integer >= 1; got {batch_size!r}")
         if validation is not None:  # checked now, not after the first epoch
             if not isinstance(validation, (tuple, list)) or len(validation) != 2:

@@ -267,7 +267,9 @@ def test_network_train_with_wrong_Y_shape():
     [({"epochs": -1}, r"epochs must be an integer >= 0; got -1"),
      ({"epochs": 2.5}, r"epochs must be an integer >= 0; got 2.5"),
      ({"batch_size": 0}, r"batch_size must be an integer >= 1; got 0"),
-     ({"batch_size": "8"}, r"batch_size must be an integer >= 1; got '8'")],
+     ({"batch_size": "8"}, r"batch_size must be an integer >= 1; got '8'"),
+     ({"epochs": True}, r"epochs must be an integer >= 0; got True"),
+     ({"batch_size": True}, r"batch_size must be an integer >= 1; got True")],
 )
 def test_network_train_with_bad_epochs_or_batch_size(kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):

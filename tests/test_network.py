@@ -195,10 +195,12 @@ def test_predict_and_accuracy_multiclass_with_one_hot_and_integer_labels():
     assert net.accuracy(X, one_hot(labels, 4)) == pytest.approx(0.7)
 
 
-@pytest.mark.parametrize(("output", "threshold"), [("sigmoid", 0.5), ("identity", 0.0), ("tanh", 0.0)])
-def test_predict_and_accuracy_with_one_output_unit(output, threshold):
+@pytest.mark.parametrize(("output", "threshold", "bias"),
+                         [("sigmoid", 0.5, 0.0), ("identity", 0.5, 0.5), ("tanh", 0.0, 0.0)])
+def test_predict_and_accuracy_with_one_output_unit(output, threshold, bias):
     net = Network([2, 1], output=output, seed=0)
-    net.W[1] = np.array([[1.0, 0.0]])  # z = x_0: the class is the sign of x_0
+    net.W[1] = np.array([[1.0, 0.0]])  # z = x_0 (+ bias): the class is the sign of x_0
+    net.b[1] = np.array([[bias]])
     X = np.array([[-2.0, -0.5, 0.5, 3.0, -1.0], [9.0, 9.0, -9.0, 0.0, 1.0]])
     np.testing.assert_array_equal(net.predict(X), [0, 0, 1, 1, 0])
     assert net.forward(X).output[0, 2] > threshold > net.forward(X).output[0, 1]
@@ -309,3 +311,21 @@ def test_float32_softmax_network_stays_float32():
     net = Network([3, 4, 3], hidden="relu", output="softmax", loss="ce", dtype=np.float32, seed=0)
     _, dW, db = net.gradients(X, Y)
     assert all(g.dtype == np.float32 for g in dW[1:] + db[1:])
+
+
+def test_one_output_unit_predicts_by_the_midpoint_of_its_targets():
+    X = np.zeros((2, 3))
+    for output, a_L, expected in [("sigmoid", [0.3, 0.5, 0.7], [0, 0, 1]),
+                                  ("identity", [0.3, 0.5, 0.7], [0, 0, 1]),
+                                  ("tanh", [-0.2, 0.0, 0.2], [0, 0, 1])]:
+        net = Network([2, 1], output=output)
+        assert np.array_equal(net._classes(np.array([a_L])), expected), output
+        assert net.predict(X).shape == (3,)
+
+
+def test_softmax_backward_may_reuse_its_forward_output():
+    from bpkit import softmax
+
+    rng = np.random.default_rng(3)
+    z, g = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    np.testing.assert_allclose(softmax.backward(z, g, a=softmax(z)), softmax.backward(z, g), rtol=1e-14)

@@ -19,7 +19,8 @@ that **columns are examples**:
 
 Generators take ``seed`` and are reproducible: the same arguments give the same
 arrays, bit for bit. The two classes of a binary set have sizes
-``n - n // 2`` and ``n // 2`` and their columns are shuffled together.
+``n - n // 2`` and ``n // 2`` and their columns are shuffled together
+(except :func:`xor`, which keeps the corners in order).
 
 >>> X, Y = two_spirals(200, noise=0.05, seed=0)
 >>> X.shape, X.dtype, Y.shape
