@@ -134,9 +134,27 @@ def test_feedback_never_shows_what_a_submission_did_with_a_hidden_case(tmp_path)
                                                     for c in ex.make_cases(0))
     public = ex.make_cases(0)[0]
     assert leaked(public) in text                  # public cases: reported as in the lesson
-    assert "Hidden cases: 0 of 3 passed. Failures: raised ValueError." in text
+    assert "Hidden cases: 0 of 3 passed. Failures: raised an error." in text
     row = read_rows(tmp_path / "o")[0]
     assert row["status"] == "failed" and "LEAK" in row["reason"] and "case 1" in row["reason"]
+
+
+@pytest.mark.parametrize("cell", [
+    # an exception class named after the inputs
+    "def sigmoid(z):\n    raise type('LEAK_' + '_'.join(str(int(abs(v) * 1e4)) for v in z.ravel()[:3]),"
+    " (Exception,), {})()\n",
+    # a returned shape that spells the first input
+    "def sigmoid(z):\n    return np.zeros((int(abs(z.ravel()[0]) * 1e4) + 1, 1))\n",
+], ids=["exception-name", "returned-shape"])
+def test_hidden_titles_carry_nothing_the_submission_chose(tmp_path, cell):
+    save(with_cell(cell), tmp_path / "s" / "mallory" / "00-welcome.ipynb")
+    grade(tmp_path / "s", tmp_path / "o")
+    text = (tmp_path / "o" / "feedback" / "mallory.md").read_text()
+    (hidden_line,) = [line for line in text.splitlines() if line.startswith("Hidden cases:")]
+    for case in EXERCISES["sigmoid"].make_cases(hidden_seed(SECRET), 3):
+        assert str(int(abs(case.arrays["z"].ravel()[0]) * 1e4)) not in hidden_line
+    failures = hidden_line.split("Failures: ", 1)[1].rstrip(".").split(", ")
+    assert set(failures) <= {"raised an error", "wrong shape", "not an array"}, hidden_line
 
 
 def test_a_lesson_with_several_exercises_and_an_endless_loop_costs_one_exercise(tmp_path):

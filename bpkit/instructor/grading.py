@@ -48,7 +48,7 @@ import stat
 import subprocess
 import tempfile
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -285,6 +285,22 @@ def run_phase(phase: str, code: NotebookCode, plan: LessonPlan, ids: list[str], 
 _STOP_TITLES = {TIMEOUT: "time limit", CRASHED: "worker crashed", GRADER_ERROR: "grader error"}
 
 
+#: Titles the grader writes from fixed words alone. Any other title can hold what the
+#: submission chose (an exception's class name, the shape it returned, the type of its
+#: value), through which it could smuggle a hidden case's inputs into its feedback.
+_FIXED_TITLE_DIAGNOSES = frozenset({"mistake", "mismatch", "not-finite", "mutated", "passed", "float32",
+                                     "not-attempted", "no-answer", *_STOP_TITLES})
+_HIDDEN_TITLES = {"exception": "raised an error", "shape": "wrong shape", "not-an-array": "not an array",
+                  "not-a-function": "not a function"}
+
+
+def hidden_view(v: Verdict) -> Verdict:
+    """A hidden case's verdict as feedback may show it: a title of fixed words, no details."""
+    if v.diagnosis in _FIXED_TITLE_DIAGNOSES:
+        return replace(v, lines=[])
+    return replace(v, title=_HIDDEN_TITLES.get(v.diagnosis, "wrong answer"), lines=[])
+
+
 def judge_phase(ex: Exercise, cases: list[Case], phase: Phase) -> list[Verdict]:
     """The verdict of every case of ``ex`` in a phase, judged here from the returned arrays."""
     verdicts = []
@@ -379,7 +395,7 @@ def exercise_result(ex: Exercise, plan: LessonPlan, code: NotebookCode, public: 
         res["notes"].append(f"its cell raised {cell['type']} (line {cell.get('line', 0)}) "
                             f"after defining {fn}")
     pv = judge_phase(ex, plan.public[ex.id], public)
-    hv = judge_phase(ex, plan.hidden[ex.id], hidden) if hidden is not None else []
+    hv = [hidden_view(v) for v in judge_phase(ex, plan.hidden[ex.id], hidden)] if hidden is not None else []
     if hidden is not None and ex.id in public.stopped:
         st = public.stopped[ex.id]
         hv = [Verdict(c.index, c.description, False, st[0], _STOP_TITLES[st[0]],
