@@ -125,6 +125,11 @@ def failure_modes(tmp: Path) -> list[Mode]:
             "r.CheckResult.passed = property(lambda self: True)\n"
             "r.CheckResult.score = property(lambda self: 1.0)\n"
             "def sigmoid(z):\n    return np.zeros_like(z)\n"), "failed", "0 of 6 cases passed"),
+        Mode("hide-mutation", with_cell(
+            "import bpkit.grader.calling as c, bpkit.grader.exercises as e\n"
+            "c.changes = e.changes = lambda *a, **k: []\n"
+            "def sigmoid(z):\n    s = 1 / (1 + np.exp(-z))\n    z[...] = 0\n    return s\n"),
+             "failed", "changed its inputs"),
         Mode("print-passed", with_cell(
             "print('check_sigmoid: PASSED -- 3 of 3 cases correct (score 1.00)')\n"
             "def sigmoid(z):\n    print('PASSED')\n    return z\n"), "failed", "0 of 6 cases passed"),

@@ -217,8 +217,8 @@ def decode_status(outputs: dict[str, Array]) -> dict[str, Any]:
         clean["notes"] = {str(k)[:80]: text(v) for k, v in list(notes.items())[:10]}
     mutated = status.get("mutated")
     if isinstance(mutated, list):
-        clean["mutated"] = [{"name": text(m.get("name"), 80), "detail": text(m.get("detail"))}
-                            for m in mutated[:5] if isinstance(m, dict)]
+        clean["mutated"] = [{"name": text(m.get("name"), 80), "kind": text(m.get("kind"), 10),
+                             "detail": text(m.get("detail"))} for m in mutated[:5] if isinstance(m, dict)]
     return clean
 
 
@@ -229,6 +229,20 @@ def snapshot(value: Any) -> Any:
     if isinstance(value, list):
         return (list(value), [v.copy() if isinstance(v, np.ndarray) else v for v in value])
     return None
+
+
+#: Answers are sent back with each array argument as it was after the call, under this
+#: prefix, so that whether the student changed an input is judged by the trusted side.
+INPUT_PREFIX = "!in:"
+
+
+def input_arrays(name: str, value: Any) -> list[tuple[str, Array]]:
+    """The arrays of one argument, named as messages name them: ``W`` or ``W[1]``, ``W[2]``..."""
+    if isinstance(value, np.ndarray):
+        return [(name, value)]
+    if isinstance(value, list):
+        return [(f"{name}[{l}]", v) for l, v in enumerate(value) if isinstance(v, np.ndarray)]
+    return []
 
 
 def changes(name: str, before: Any, after: Any, rtol: float = 0.0) -> list[dict[str, str]]:
@@ -244,13 +258,14 @@ def changes(name: str, before: Any, after: Any, rtol: float = 0.0) -> list[dict[
     elif isinstance(before, tuple):
         items, copies = before
         if len(after) != len(items):
-            out.append({"name": name, "detail": f"the list {name} now has {len(after)} items "
-                                                f"instead of {len(items)}"})
+            out.append({"name": name, "kind": "list", "detail": f"the list {name} now has {len(after)} "
+                                                                f"items instead of {len(items)}"})
             return out
         for l, (old_obj, old_copy) in enumerate(zip(items, copies, strict=True)):
             if after[l] is not old_obj:
-                out.append({"name": f"{name}[{l}]", "detail": f"{name}[{l}] was replaced by a new value "
-                                                             f"(the list {name} itself was changed)"})
+                out.append({"name": f"{name}[{l}]", "kind": "list",
+                            "detail": f"{name}[{l}] was replaced by a new value (the list {name} itself "
+                                      "was changed)"})
             elif isinstance(old_copy, np.ndarray):
                 out += _array_change(f"{name}[{l}]", old_copy, after[l], rtol)
     return out
@@ -258,7 +273,7 @@ def changes(name: str, before: Any, after: Any, rtol: float = 0.0) -> list[dict[
 
 def _array_change(name: str, before: Array, after: Any, rtol: float = 0.0) -> list[dict[str, str]]:
     if not isinstance(after, np.ndarray) or after.shape != before.shape:
-        return [{"name": name, "detail": f"{name} was reshaped or replaced in place"}]
+        return [{"name": name, "kind": "array", "detail": f"{name} was reshaped or replaced in place"}]
     with np.errstate(all="ignore"):
         same = (after == before) | (np.isnan(after) & np.isnan(before))
         if rtol > 0:
@@ -270,6 +285,7 @@ def _array_change(name: str, before: Array, after: Any, rtol: float = 0.0) -> li
     k = digits_to_show(float(before[i]), float(after[i]))
     return [{
         "name": name,
+        "kind": "array",
         "detail": f"{int(diff.sum())} of {diff.size} entries of {name} changed; "
                   f"{name}{index_text(i)} ({position_text(i)}) was {num(before[i], k)} "
                   f"and is now {num(after[i], k)}",

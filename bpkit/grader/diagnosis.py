@@ -250,7 +250,8 @@ def preliminary(exercise: Exercise, case: Case, outputs: dict[str, Array]) -> tu
             return verdict(False, "shape", title, msg, cause=cause)
 
     # 6: inputs changed in place
-    mutated = status.get("mutated") or []
+    mutated = [m for m in status.get("mutated") or [] if m.get("kind") == "list"]
+    mutated += exercise.input_changes(case, outputs)
     if mutated:
         return verdict(False, "mutated", "changed its inputs", exercise.mutation_lines(case, mutated))
     return None, arrays

@@ -54,7 +54,7 @@ import numpy as np
 from . import initstats
 from . import mistakes as mk
 from . import reference as ref
-from .calling import changes, flat_outputs, run, snapshot, to_array
+from .calling import INPUT_PREFIX, changes, flat_outputs, input_arrays, run, snapshot, to_array
 from .cases import (
     Case,
     away_from_kink,
@@ -197,8 +197,25 @@ class Exercise:
                 types[s.name] = what
             else:
                 arrays[s.name] = arr
-        mutated = [c for k, v in watched.items() for c in changes(k, before[k], v, self.restore_rtol)]
-        return arrays, {"kind": "ok", "types": types, "mutated": mutated[:5]}
+        for k, v in watched.items():                     # judged by input_changes, on the trusted side
+            arrays.update((INPUT_PREFIX + n, np.array(a, copy=True)) for n, a in input_arrays(k, v))
+        replaced = [c for k, v in watched.items() for c in changes(k, before[k], v) if c["kind"] == "list"]
+        return arrays, {"kind": "ok", "types": types, "mutated": replaced[:5]}
+
+    def input_changes(self, case: Case, outputs: dict[str, Array]) -> list[dict[str, str]]:
+        """How the arrays sent back under :data:`INPUT_PREFIX` differ from the case's inputs.
+
+        Trusted side: an input the worker did not send back counts as changed.
+        """
+        found = []
+        for k, v in self.arguments(case)[1].items():
+            for n, before in input_arrays(k, v):
+                after = outputs.get(INPUT_PREFIX + n)
+                if after is None:
+                    found.append({"name": n, "kind": "array", "detail": f"{n} was not sent back"})
+                else:
+                    found += changes(n, before, after, self.restore_rtol)
+        return found
 
     # ------------------------------------------------------------------ judging (trusted side)
     def truth(self, case: Case) -> dict[str, Truth]:
