@@ -262,3 +262,26 @@ def test_each_operation_names_its_mistakes(op, fn, mistake):
         result = check_op_backward(dict(ok.OP_BACKWARD, **{op: fn}), seed=seed)
         (failure,) = result.failures
         assert mistake in failure.mistakes, str(result)
+
+
+@pytest.mark.parametrize("drop", ["answers", "note"])
+def test_init_weights_without_evidence_for_another_seed_does_not_pass(drop):
+    # Only a forged worker sends no answer for the second seed; missing evidence must not count as a pass.
+    from bpkit.grader.calling import STATUS, decode_status, encode_status
+    from bpkit.grader.exercises import EXERCISES
+    from bpkit.grader.initstats import OTHER
+
+    ex = EXERCISES["init-weights"]
+    case = ex.make_cases(seed=0, n=1)[0]
+    outputs = ex.call(ok.init_weights, case)
+    assert ex.judge(case, outputs).passed
+    if drop == "answers":
+        outputs = {k: v for k, v in outputs.items() if not k.startswith(OTHER + ":")}
+        expected = "no answer for another seed"
+    else:
+        status = decode_status(outputs)
+        status["notes"] = {OTHER: "raised ValueError"}
+        outputs = {**outputs, STATUS: encode_status(status)}
+        expected = "fails when called again"
+    verdict = ex.judge(case, outputs)
+    assert not verdict.passed and expected in verdict.title

@@ -211,8 +211,13 @@ def judge_init(exercise: Exercise, case: Case, outputs: dict[str, Array]) -> Ver
             "(numpy's global generator, which moves on at every call)."]))
     else:
         others = [outputs.get(f"{OTHER}:W[{l}]") for l in range(1, L + 1)]
-        if OTHER not in notes and all(o is not None and np.array_equal(o, W[l])
-                                      for l, o in zip(range(1, L + 1), others, strict=True)):
+        if OTHER in notes:
+            findings.append(Finding("not-seeded", "fails when called again", [
+                f"Called with another seed, init_weights(sizes, {act!r}, {other}) {notes[OTHER]}."]))
+        elif any(o is None for o in others):           # an honest call always sends them back
+            findings.append(Finding("not-seeded", "no answer for another seed", [
+                f"The weights for seed {other} did not come back, so the seed could not be checked."]))
+        elif all(np.array_equal(o, W[l]) for l, o in zip(range(1, L + 1), others, strict=True)):
             findings.append(Finding("ignores-seed", "ignores the seed", [
                 f"Seeds {seed} and {other} gave the very same weights: make the generator from the seed "
                 "you are given, rng = np.random.default_rng(seed)."]))
