@@ -46,13 +46,14 @@ import importlib
 import os
 import re
 import subprocess
-import tempfile
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
+
+from . import _files
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
@@ -359,34 +360,10 @@ def execute(nb: NotebookNode, cwd: str | os.PathLike, timeout: float = DEFAULT_T
 
 
 def write_atomic(nb: NotebookNode, path: str | os.PathLike) -> None:
-    """Validate ``nb`` and write it to ``path`` through a temporary file and :func:`os.replace`.
-
-    A reader never sees a half-written notebook, and a failure leaves the old
-    file as it was. The new file gets the old file's permissions (or the
-    usual ``0o666`` less the umask).
-    """
-    path = Path(path)
+    """Validate ``nb`` and write it to ``path`` atomically (see :func:`bpkit._files.write_atomic`)."""
     nbformat.validate(nb)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            nbformat.write(nb, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _mode_for(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+    text = nbformat.writes(nb)
+    _files.write_atomic(path, text if text.endswith("\n") else text + "\n")
 
 
 def execute_notebook(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) -> NotebookNode:

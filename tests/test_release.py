@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import runpy
 import shutil
 import sys
@@ -248,11 +249,10 @@ def test_write_atomic_failure_keeps_the_old_file(tmp_path, monkeypatch):
     write_atomic(notebook(code("x = 1")), path)
     old = path.read_bytes()
 
-    def half_write(nb, f, *args, **kwargs):
-        f.write('{"cells": [')
+    def disk_full(fd):
         raise OSError("disk full")
 
-    monkeypatch.setattr(release.nbformat, "write", half_write)
+    monkeypatch.setattr("bpkit._files.os.fsync", disk_full)    # the new text is written, not yet safe
     with pytest.raises(OSError, match="disk full"):
         write_atomic(notebook(code("x = 2")), path)
     assert path.read_bytes() == old
@@ -530,3 +530,19 @@ def test_widget_model_ids_are_made_deterministic():
     assert first == second
     assert "widgets" not in first.metadata
     assert first.cells[0].outputs[0].data[WIDGET_VIEW]["model_id"] != "3f2a" * 8
+
+
+def test_write_atomic_gives_a_new_file_the_umask_and_keeps_an_old_files_mode(tmp_path):
+    from bpkit._files import write_atomic as write_bytes
+
+    old_umask = os.umask(0o027)
+    try:
+        write_bytes(tmp_path / "new.txt", "x")
+        assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o640
+        (tmp_path / "old.txt").write_text("a")
+        (tmp_path / "old.txt").chmod(0o600)
+        write_bytes(tmp_path / "old.txt", b"b")
+        assert (tmp_path / "old.txt").stat().st_mode & 0o777 == 0o600
+        assert (tmp_path / "old.txt").read_bytes() == b"b"
+    finally:
+        os.umask(old_umask)

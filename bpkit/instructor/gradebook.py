@@ -29,12 +29,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from .._files import write_atomic
 from .grading import NOT_GRADED, UNGRADED, UNREADABLE, lesson_exercises
 
 COLUMNS = ("student", "lesson", "exercise", "points", "max_points", "status", "reason")
@@ -46,26 +45,6 @@ _TEXT = ("student", "exercise", "status", "reason")
 
 
 # --------------------------------------------------------------------------- atomic files
-
-def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file + :func:`os.replace`)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
 
 def clean_temporaries(out: Path) -> None:
     """Remove temporary files left by a run that was killed mid-write."""
