@@ -30,17 +30,6 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .release import (
-    DEFAULT_TIMEOUT,
-    NotebookExecutionError,
-    ReleaseError,
-    check_unique_exercises,
-    execute_notebook,
-    release_notebook,
-    solution_notebooks,
-    sync_problems,
-)
-
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 Handler = Callable[[argparse.Namespace], int]
@@ -133,8 +122,9 @@ _FOLDERS = (
     arg("--lessons", default="lessons", metavar="DIR",
         help="folder of lesson notebooks (default: ./lessons)"),
 )
-_TIMEOUT = arg("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-               help=f"longest time one cell may run (default: {DEFAULT_TIMEOUT})")
+# bpkit.release imports nbformat (about a second): only the commands that need it import it.
+_TIMEOUT = arg("--timeout", type=float, default=None, metavar="SECONDS",
+               help="longest time one cell may run (default: bpkit.release.DEFAULT_TIMEOUT)")
 
 
 def lab_command(folder: str | Path, extra: Sequence[str] = (), euid: int | None = None) -> list[str]:
@@ -181,6 +171,14 @@ def lab(args: argparse.Namespace) -> int:
         help="solutions notebooks to release, as paths or names in --solutions (default: all)"),
 )
 def release(args: argparse.Namespace) -> int:
+    from .release import (
+        NotebookExecutionError,
+        ReleaseError,
+        check_unique_exercises,
+        release_notebook,
+        solution_notebooks,
+    )
+
     lessons = Path(args.lessons)
     if args.notebooks:
         solutions = [_solution_path(n, Path(args.solutions)) for n in args.notebooks]
@@ -198,7 +196,7 @@ def release(args: argparse.Namespace) -> int:
         lesson = lessons / solution.name
         start = time.perf_counter()
         try:
-            release_notebook(solution, lesson, run=not args.no_execute, timeout=args.timeout)
+            release_notebook(solution, lesson, run=not args.no_execute, timeout=_timeout(args))
         except (ReleaseError, NotebookExecutionError) as err:
             failed += 1
             print(f"bpkit release: {err}", file=sys.stderr)
@@ -209,6 +207,12 @@ def release(args: argparse.Namespace) -> int:
     if failed:
         return _fail(f"bpkit release: {failed} of {len(solutions)} notebooks failed")
     return EXIT_OK
+
+
+def _timeout(args: argparse.Namespace) -> float:
+    from .release import DEFAULT_TIMEOUT
+
+    return DEFAULT_TIMEOUT if args.timeout is None else args.timeout
 
 
 def _solution_path(name: str, solutions: Path) -> Path:
@@ -225,12 +229,14 @@ def _solution_path(name: str, solutions: Path) -> Path:
     arg("notebooks", nargs="+", metavar="NOTEBOOK", help="notebooks to execute, each in its own folder"),
 )
 def execute(args: argparse.Namespace) -> int:
+    from .release import NotebookExecutionError, execute_notebook
+
     notebooks = [_notebook(n) for n in args.notebooks]
     failed = 0
     for path in notebooks:
         start = time.perf_counter()
         try:
-            execute_notebook(path, timeout=args.timeout)
+            execute_notebook(path, timeout=_timeout(args))
         except NotebookExecutionError as err:
             failed += 1
             print(f"bpkit execute: {err}", file=sys.stderr)
@@ -247,6 +253,8 @@ def execute(args: argparse.Namespace) -> int:
     *_FOLDERS,
 )
 def check_sync(args: argparse.Namespace) -> int:
+    from .release import solution_notebooks, sync_problems
+
     solutions = _folder(args.solutions, "solutions")
     lessons = _folder(args.lessons, "lessons")
     problems = sync_problems(solutions, lessons)
@@ -261,10 +269,6 @@ def check_sync(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- the instructor's commands
 
 SECRET_ENV = "BPKIT_SECRET"
-
-
-def _default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 @command(
@@ -301,7 +305,7 @@ def _default_workers() -> int:
         help="do not confine workers with Landlock (for debugging; limits and isolation otherwise stay)"),
 )
 def grade(args: argparse.Namespace) -> int:
-    from .instructor.batch import GradeOptions, GradingUsageError, grade_class, parse_shard
+    from .instructor.batch import GradeOptions, GradingUsageError, default_workers, grade_class, parse_shard
     from .instructor.grading import Limits
 
     if args.workers is not None and args.workers < 1:
@@ -310,7 +314,7 @@ def grade(args: argparse.Namespace) -> int:
         raise UsageError("--timeout must be positive, --memory at least 256 (MB), --hidden-cases at least 0")
     try:
         opts = GradeOptions(
-            workers=args.workers or _default_workers(),
+            workers=args.workers or default_workers(),
             limits=Limits(timeout=args.timeout, memory_mb=args.memory, landlock=not args.no_landlock),
             shard=parse_shard(args.shard) if args.shard else None, force=args.force,
             secret=args.secret or os.environ.get(SECRET_ENV) or None, hidden_cases=args.hidden_cases,

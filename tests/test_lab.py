@@ -52,16 +52,17 @@ def test_bpkit_lab_serves_the_lessons(tmp_path):
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR",
                  "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR"):
         env[name] = str(tmp_path / name.lower())
+    log = (tmp_path / "lab.log").open("wb")       # a file, not a pipe: a full pipe would stall the server
     server = subprocess.Popen(
         [sys.executable, "-m", "bpkit", "lab", "lessons", "--no-browser", "--ServerApp.ip=127.0.0.1",
          f"--ServerApp.port={port}", f"--IdentityProvider.token={token}"],
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
         start_new_session=True)
     try:
         url = f"http://127.0.0.1:{port}/api/contents?token={token}"
         deadline, listing = time.monotonic() + 60, None
         while listing is None and time.monotonic() < deadline:
-            assert server.poll() is None, server.stderr.read().decode()[-2000:]
+            assert server.poll() is None, (tmp_path / "lab.log").read_text(errors="replace")[-2000:]
             try:
                 with urllib.request.urlopen(url, timeout=5) as reply:
                     listing = json.load(reply)
@@ -78,3 +79,4 @@ def test_bpkit_lab_serves_the_lessons(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+        log.close()

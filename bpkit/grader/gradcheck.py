@@ -98,10 +98,6 @@ class Truth:
         out[self.unchecked] = 0.0
         return out
 
-    def bad(self, got: Array, factor: float = TOLERANCE) -> Array:
-        """Boolean mask of the entries of ``got`` that fail."""
-        return self.excess(got) > factor
-
 
 def steps_for(x: Array, step: float = STEP) -> Array:
     """Per-entry step ``step * max(1, |x_i|)``."""

@@ -56,12 +56,16 @@ class GradingUsageError(ValueError):
     """Bad input to a grading command (no submissions, mismatched shards): exit status 2."""
 
 
+def default_workers() -> int:
+    """The cores this process may use (its CPU affinity where the system has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 @dataclass
 class GradeOptions:
     """Everything ``bpkit grade`` can be told (see its ``--help``)."""
 
-    workers: int = field(default_factory=lambda: len(os.sched_getaffinity(0))
-                         if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    workers: int = field(default_factory=default_workers)
     limits: Limits = field(default_factory=Limits)
     shard: tuple[int, int] | None = None
     force: bool = False
