@@ -223,6 +223,9 @@ def _run(todo: dict[str, tuple[bytes, str, LessonPlan, list[str]]], out: Path, o
         elif pool.landlock == 0:
             echo("warning: Landlock is not available on this system: submissions can read and write the "
                  "grading user's files. Grade in a container or as a separate user (see the README).")
+        elif pool.landlock < 6:
+            echo(f"warning: Landlock ABI {pool.landlock} (before Linux 6.12) cannot stop workers from "
+                 "signalling other processes: a submission could stop this run (see the README).")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             futures = {executor.submit(_grade_one, data, name, plan, pool, opts.limits, tmp): key
