@@ -158,7 +158,7 @@ def _public_text(ex: dict[str, Any]) -> str:
         text = "\n".join(ex.get("explanation") or [])
     if ex.get("status") in ("timeout", "crashed", "error", "missing"):
         text += f"\n{ex['status']}: {ex['reason']}"
-    return text
+    return "\n".join([text] + [f"Note: {n}." for n in ex.get("notes") or []])
 
 
 def _hidden_text(ex: dict[str, Any], n: int) -> str:
