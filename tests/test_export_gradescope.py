@@ -20,6 +20,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+try:
+    import tomllib
+except ImportError:                         # Python 3.10
+    tomllib = None
+
 from bpkit.cli import main
 from bpkit.export.gradescope_run import sandbox_flags
 
@@ -87,8 +92,11 @@ def test_the_zip_holds_what_gradescope_needs(autograder):
             assert z.getinfo(script).external_attr >> 16 & 0o111, f"{script} is not executable"
             assert z.read(script).startswith(b"#!/usr/bin/env bash\n")
         cfg = json.loads(z.read("bpkit-autograder.json"))
+        project = tomllib.loads(z.read("bpkit-src/pyproject.toml").decode())["project"] if tomllib else None
     assert cfg == {"lessons": [3, 4], "points": 3.0, "hidden_cases": 2, "secret": SECRET, "timeout": 30.0,
                    "hidden_visibility": "after_published"}
+    if project is not None:                 # setup.sh pip-installs bpkit-src: this bpkit, its dependencies
+        assert project["name"] == "bpkit" and any(d.startswith("numpy") for d in project["dependencies"])
 
 
 def test_hidden_cases_need_a_secret(tmp_path, monkeypatch, capsys):
