@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import copy
 import csv
+import json
 import os
 import shutil
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from bpkit.cli import main
-from bpkit.export.autograde_cell import autograde, hidden_line
+from bpkit.export.autograde_cell import _verdicts, autograde, hidden_line
 from bpkit.export.nbgrader_course import (
     CourseOptions,
     ExportError,
@@ -145,6 +147,13 @@ def test_hidden_cases_come_from_the_secret_and_show_only_counts_and_titles(monke
     assert f"Hidden cases: {secret.n_passed} of 3 passed." in out
     for case in hidden:
         assert case.description not in out or case.description in str(public)
+
+
+def test_only_complete_verdict_lines_count():
+    line = json.dumps(asdict(Verdict(0, "z (3, 5)", True, "passed", "passed"))).encode()
+    assert len(_verdicts(line + b"\n" + line[:20], 3)) == 1                 # cut off by a kill
+    assert len(_verdicts(line + b"\nnot json\n" + line + b"\n", 3)) == 1    # garbage stops the count
+    assert len(_verdicts((line + b"\n") * 5, 3)) == 3
 
 
 def test_hidden_titles_are_fixed_words():

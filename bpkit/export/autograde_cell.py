@@ -115,12 +115,13 @@ def run_cases(exercise_id: str, obj: Any, cases: list[Case], timeout: float) -> 
                 data += chunk
     finally:
         os.close(read)
-        try:
-            os.killpg(pid, signal.SIGKILL)                       # the child and anything it started
-        except OSError:
-            pass
+        for kill in (os.killpg, os.kill):                        # the child and anything it started
+            try:
+                kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
         _, status = os.waitpid(pid, 0)
-    phase = Phase([_verdict(line) for line in data.decode("utf-8", "replace").splitlines()[:len(cases)]])
+    phase = Phase(_verdicts(data, len(cases)))
     if len(phase.verdicts) < len(cases):
         phase.kind = "timeout" if timed_out else "crashed"
         phase.stopped = (f"stopped at the time limit of {timeout:g} s" if timed_out
@@ -128,11 +129,18 @@ def run_cases(exercise_id: str, obj: Any, cases: list[Case], timeout: float) -> 
     return phase
 
 
-def _verdict(line: str) -> Verdict:
-    d = json.loads(line)
-    return Verdict(int(d["index"]), str(d["description"]), bool(d["passed"]), str(d["diagnosis"]),
-                   str(d["title"]), [str(x) for x in d.get("lines", [])], tuple(d.get("mistakes", ())),
-                   str(d.get("cause", "")))
+def _verdicts(data: bytes, n: int) -> list[Verdict]:
+    """The verdicts in the child's complete lines, up to the first that is not one (at most ``n``)."""
+    out: list[Verdict] = []
+    for line in data.split(b"\n")[:-1][:n]:               # a line cut off by a kill is not complete
+        try:
+            d = json.loads(line)
+            out.append(Verdict(int(d["index"]), str(d["description"]), bool(d["passed"]), str(d["diagnosis"]),
+                               str(d["title"]), [str(x) for x in d.get("lines", [])],
+                               tuple(str(m) for m in d.get("mistakes", ())), str(d.get("cause", ""))))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            break
+    return out
 
 
 def _ending(status: int) -> str:
