@@ -89,6 +89,12 @@ def test_groups_and_their_errors():
         assignments(SOLUTIONS, {"a": [42]})
 
 
+def test_the_nbgrader_export_refuses_a_secret(tmp_path, capsys):
+    assert main(["export", "nbgrader", "-o", str(tmp_path / "c"), "--secret", "s"]) == 2
+    assert "never holds the secret" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()
+
+
 def test_a_cell_tagged_with_an_unknown_exercise_is_refused():
     nb = nbformat.read(SOLUTIONS[0], as_version=4)
     nb.cells[0].metadata["tags"] = ["exercise:no-such-thing"]

@@ -44,6 +44,9 @@ def export_nbgrader(args: argparse.Namespace) -> int:
     from .nbgrader_course import export_course
 
     out = Path(args.output)
+    if getattr(args, "secret", None):
+        raise ExportError("an nbgrader course never holds the secret: drop --secret, and set BPKIT_SECRET "
+                          "in the environment of `nbgrader autograde` instead")
     if args.prepare_submissions:
         handins = Path(args.prepare_submissions)
         if not handins.is_dir():
