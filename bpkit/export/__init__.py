@@ -10,6 +10,7 @@ Modules, one idea each:
 * :mod:`~bpkit.export.gradescope` -- writing the Gradescope autograder zip;
 * :mod:`~bpkit.export.gradescope_run` -- what the zip's ``run_autograder`` runs: ``bpkit grade``, then
   ``results.json``.
+* :mod:`~bpkit.export.commands` -- the ``bpkit export`` subcommand's options, turned into the above.
 
 This package imports nothing at import time: the test cells import only
 :mod:`~bpkit.export.autograde_cell` (and through it :mod:`bpkit.grader`).
