@@ -11,9 +11,10 @@ settings but a 5 s time limit, and prints the submissions per second and
 the statuses. Target: all 200 in at most 30 s on 2 cores.
 
 If nbgrader is installed, it also times ``nbgrader autograde`` on the same
-notebooks (a throw-away nbgrader course is set up for it) and prints the
-ratio; elsewhere it has been measured at about 3.3 s per submission on
-this kind of machine.
+notebooks, through ``bpkit export nbgrader`` (the course, with the same
+hidden cases from the same secret, and ``--prepare-submissions`` for these
+hand-ins), and prints the ratio and how many exercise grades agree with
+``bpkit grade``'s.
 
 Run from the repository root::
 
@@ -45,7 +46,6 @@ from bpkit.instructor.batch import GradeOptions, grade_class  # noqa: E402
 from bpkit.instructor.grading import Limits  # noqa: E402
 
 TARGET_SECONDS = 30.0
-NBGRADER_SECONDS = 3.3          # per submission, measured elsewhere on this kind of machine
 
 CORRECT = {
     "output-error-mse": "def output_error_mse(z_L, y):\n    m = z_L.shape[1]\n"
@@ -124,34 +124,66 @@ def write_class(folder: Path, n: int, loops: int) -> None:
             nbformat.write(nb, path)
 
 
-def time_nbgrader(src: Path, work: Path, n: int) -> float | None:
-    """Seconds of ``nbgrader autograde`` on the same notebooks, or None (with a note) if it cannot run."""
-    exe = shutil.which("nbgrader")
-    if exe is None:
-        print("nbgrader is not installed: skipped its timing "
-              f"(measured elsewhere on this kind of machine: about {NBGRADER_SECONDS} s per submission, "
-              f"so about {NBGRADER_SECONDS * n:.0f} s for {n}).")
-        return None
+# --------------------------------------------------------------------------- nbgrader, through the export
+
+def _nbgrader_points(course: Path, students: list[str]) -> dict[tuple[str, str], float]:
+    """(student, exercise) -> the points nbgrader gave, for the notebooks it graded."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from bpkit.grader import EXERCISES
+
+    ids = [i for i, ex in EXERCISES.items() if int(ex.lesson) == 3]
+    points = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in students:
+            for ex_id in ids:
+                try:
+                    grade = gb.find_grade(f"{ex_id}-autograder", "03-output-error", "03-output-error",
+                                          student)
+                except MissingEntry:
+                    continue
+                if grade.score is not None:
+                    points[(student, ex_id)] = float(grade.score)
+    return points
+
+
+def time_nbgrader(src: Path, work: Path, n: int, out: Path, took: float, opts: GradeOptions) -> None:
+    """Time ``nbgrader autograde`` on the same notebooks through ``bpkit export nbgrader``; print
+    the ratio to ``took`` and how many exercise grades agree with ``bpkit grade``'s in ``out``."""
+    bindir = Path(sys.executable).parent
+    exe = bindir / "nbgrader"
+    if not exe.exists():
+        print("nbgrader is not installed here (pip install -e '.[test]' installs it): skipped its timing.")
+        return
+    from bpkit.export.handins import prepare_handins
+    from bpkit.export.nbgrader_course import CourseOptions, export_course
+
     course = work / "nbgrader-course"
-    (course / "source" / "ps1").mkdir(parents=True)
-    shutil.copy(ROOT / "solutions" / "03-output-error.ipynb", course / "source" / "ps1")
-    (course / "nbgrader_config.py").write_text(
-        "c = get_config()\nc.CourseDirectory.course_id = 'bench'\n"
-        "c.CourseDirectory.db_assignments = [dict(name='ps1')]\n"
-        f"c.CourseDirectory.db_students = [dict(id=s) for s in {sorted(p.name for p in src.iterdir())!r}]\n")
+    export_course([ROOT / "solutions" / "03-output-error.ipynb"], course,
+                  CourseOptions(hidden_cases=opts.hidden_cases, timeout=opts.limits.timeout))
+    prepared = prepare_handins(src, course)
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
+           "BPKIT_SECRET": opts.secret or ""}
     try:
-        subprocess.run([exe, "generate_assignment", "ps1", "--force"], cwd=course, check=True,
-                       capture_output=True)
-        for student in src.iterdir():
-            dest = course / "submitted" / student.name / "ps1"
-            dest.mkdir(parents=True)
-            shutil.copy(student / "03-output-error.ipynb", dest)
+        subprocess.run([str(exe), "generate_assignment", "03-output-error", "--force"], cwd=course, env=env,
+                       check=True, capture_output=True)
         start = time.perf_counter()
-        subprocess.run([exe, "autograde", "ps1", "--force"], cwd=course, check=True, capture_output=True)
-        return time.perf_counter() - start
+        subprocess.run([str(exe), "autograde", "03-output-error", "--force"], cwd=course, env=env,
+                       capture_output=True)
+        nbg = time.perf_counter() - start
     except (subprocess.CalledProcessError, OSError) as err:
         print(f"nbgrader could not be timed here ({err}); skipped.")
-        return None
+        return
+    with open(out / "gradebook.csv", newline="") as f:
+        ours = {(r["student"], r["exercise"]): float(r["points"]) for r in csv.DictReader(f)}
+    theirs = _nbgrader_points(course, sorted(p.name for p in src.iterdir()))
+    agree = sum(abs(p - ours[k]) < 1e-4 for k, p in theirs.items())
+    graded = len({s for s, _ in theirs})
+    print(f"nbgrader autograde (through bpkit export nbgrader, {len(prepared.written)} hand-ins prepared, "
+          f"{len(prepared.skipped)} unreadable): {nbg:.1f} s ({nbg / n:.2f} s per submission); "
+          f"bpkit grade is {nbg / took:.1f} times faster")
+    print(f"  grades: {agree} of {len(theirs)} exercise grades agree with bpkit grade's; nbgrader graded "
+          f"{graded} of {n} notebooks ({len(ours) - len(theirs)} exercise rows only bpkit grade gave)")
 
 
 def main() -> int:
@@ -185,10 +217,7 @@ def main() -> int:
         print("  rows by status: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
         verdict = "met" if took <= TARGET_SECONDS * args.n / 200 else "MISSED"
         print(f"  target: {args.n} in {TARGET_SECONDS * args.n / 200:.0f} s on 2 cores -- {verdict}")
-        nbg = time_nbgrader(src, work, args.n)
-        if nbg is not None:
-            print(f"nbgrader autograde: {nbg:.1f} s ({nbg / args.n:.2f} s per submission); "
-                  f"bpkit grade is {nbg / took:.1f} times faster")
+        time_nbgrader(src, work, args.n, out, took, opts)
         if args.keep:
             print(f"kept {work}")
         return 0

@@ -344,3 +344,46 @@ def merge(args: argparse.Namespace) -> int:
         return merge_outputs(folders, Path(args.output))
     except GradingUsageError as err:
         raise UsageError(str(err)) from None
+
+
+@command(
+    "export",
+    "export the course for nbgrader or Gradescope, graded by bpkit's checks\n\n"
+    "bpkit export nbgrader -o COURSE: an nbgrader course (nbgrader_config.py, source/<assignment>/) whose\n"
+    "  exercise cells are solution cells and whose check cells are locked autograder tests giving bpkit's\n"
+    "  points; then `nbgrader generate_assignment / autograde / generate_feedback / export` as usual.\n"
+    "  Hidden cases are drawn from $BPKIT_SECRET when `nbgrader autograde` runs (never written out).\n"
+    "  --prepare-submissions HANDINS: hand-ins from `bpkit release` lessons (laid out as for `bpkit grade`)\n"
+    "  get nbgrader's metadata and are written to COURSE/submitted/<student>/<assignment>/.\n"
+    "bpkit export gradescope -o autograder.zip: a Gradescope autograder (setup.sh, run_autograder, bpkit's\n"
+    "  source, the secret) that grades the submitted notebooks with `bpkit grade`.",
+    arg("format", choices=["nbgrader", "gradescope"], help="what to export"),
+    arg("-o", "--output", required=True, metavar="OUT",
+        help="the course folder (nbgrader) or the zip (gradescope)"),
+    arg("--solutions", default="solutions", metavar="DIR", help="folder of solutions notebooks (nbgrader)"),
+    arg("--points", type=float, default=1.0, metavar="P", help="points per exercise (default: 1)"),
+    arg("--hidden-cases", type=int, default=None, metavar="K",
+        help="hidden cases per exercise (default: 0 for nbgrader, 3 for gradescope)"),
+    arg("--secret", default=None, metavar="S",
+        help=f"gradescope: the secret, baked into the zip, that draws the hidden cases "
+             f"(default: ${SECRET_ENV})"),
+    arg("--timeout", type=float, default=30.0, metavar="SECONDS",
+        help="time limit of one exercise's cases (nbgrader) or of one worker run (gradescope); default 30"),
+    arg("--assignment", action="append", default=[], metavar="NAME=LESSONS",
+        help="nbgrader: one assignment of several lessons, e.g. ps1=00-03 "
+             "(repeatable; default: one assignment per lesson)"),
+    arg("--lessons", default=None, metavar="LIST",
+        help="gradescope: the lessons the assignment expects, e.g. 03,04 (default: every lesson)"),
+    arg("--hidden-visibility", default="after_published",
+        choices=["hidden", "after_due_date", "after_published", "visible"],
+        help="gradescope: when students see the hidden cases' results (default: after_published)"),
+    arg("--prepare-submissions", default=None, metavar="HANDINS",
+        help="nbgrader: graft the course's metadata into hand-ins of `bpkit release` lessons"),
+)
+def export(args: argparse.Namespace) -> int:
+    from .export.commands import ExportError, run_export
+
+    try:
+        return run_export(args, secret=args.secret or os.environ.get(SECRET_ENV) or None)
+    except ExportError as err:
+        raise UsageError(str(err)) from None
