@@ -73,12 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``bpkit`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args, unknown = parser.parse_known_args(argv)
-        if unknown and getattr(args, "command", None) == "lab":
-            args.jupyter_args = unknown + list(args.jupyter_args)   # JupyterLab's own options
-        elif unknown:
-            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args = _lab_arguments(argv[1:]) if argv[:1] == ["lab"] else parser.parse_args(argv)
+        if args is None:                # bpkit lab --help
+            args = parser.parse_args(argv)
     except SystemExit as exit:          # argparse has printed the usage error or the help
         return int(exit.code or 0)
     if args.command is None:
@@ -143,9 +142,36 @@ def lab_command(folder: str | Path, extra: Sequence[str] = (), euid: int | None 
     return [sys.executable, "-m", "jupyterlab", str(folder), *root, *extra]
 
 
+def _lab_arguments(rest: Sequence[str]) -> argparse.Namespace | None:
+    """Split ``bpkit lab [FOLDER] [OPTIONS ...]``: the folder only if it comes first.
+
+    Everything after the folder goes to JupyterLab unchanged, so options that
+    take their value as the next word (``--port 8899``) keep it. ``--`` before
+    the options ends bpkit's part explicitly. None for ``-h`` / ``--help``,
+    which argparse answers.
+
+    >>> args = _lab_arguments(["--no-browser", "--port", "8899"])
+    >>> args.folder, args.jupyter_args
+    ('lessons', ['--no-browser', '--port', '8899'])
+    >>> _lab_arguments(["solutions", "--port=8899"]).folder
+    'solutions'
+    """
+    rest = list(rest)
+    if rest[:1] in (["-h"], ["--help"]):
+        return None
+    folder = "lessons"
+    if rest[:1] == ["--"]:
+        rest = rest[1:]
+    elif rest and not rest[0].startswith("-"):
+        folder, rest = rest[0], rest[1:]
+    return argparse.Namespace(command="lab", folder=folder, jupyter_args=rest, handler=lab)
+
+
 @command(
     "lab",
-    "open the lessons in JupyterLab (any further options go to JupyterLab)",
+    "open the lessons in JupyterLab (any further options go to JupyterLab)\n\n"
+    "FOLDER, when given, must come first; every word after it is passed to\n"
+    "JupyterLab as it is, e.g. 'bpkit lab --no-browser --port 8899'.",
     arg("folder", nargs="?", default="lessons", help="the folder to open (default: lessons)"),
     arg("jupyter_args", nargs=argparse.REMAINDER, metavar="...", help="options passed to JupyterLab"),
 )
