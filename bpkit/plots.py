@@ -30,9 +30,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
-from matplotlib.colors import TwoSlopeNorm
+from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from .activations import Activation, get_activation
 from .data import to_labels
@@ -335,14 +337,18 @@ def _flat(arrays: Array | Sequence[Array | None]) -> Array:
 
 
 def plot_gradient_check(numerical: Array | Sequence[Array | None], analytic: Array | Sequence[Array | None],
-                        ax: Axes | None = None) -> Axes:
-    r"""Scatter every analytic gradient entry (x) against its numerical estimate (y), with the line y = x.
+                        ax: Axes | None = None, threshold: float = 1e-7) -> Axes:
+    """Scatter every analytic gradient entry (x) against its numerical estimate (y), with the line y = x.
 
     Args:
-        numerical, analytic: arrays of one shape, or lists like ``dW`` (``None`` entries skipped).
+        numerical, analytic: arrays of one shape, or lists like dW (None entries skipped).
+        threshold: the relative error below which the two agree.
 
     Returns:
-        The Axes: one scatter and one line; the title gives the relative error.
+        The Axes: one scatter and one line. The title gives a verdict, not the
+        number, when they agree ("relative error < 1e-07: agree"), since the
+        last digits of a tiny error change from machine to machine; otherwise
+        the error ("relative error 0.17: DISAGREE").
     """
     num, ana = _flat(numerical), _flat(analytic)
     if num.shape != ana.shape:
@@ -353,7 +359,9 @@ def plot_gradient_check(numerical: Array | Sequence[Array | None], analytic: Arr
     ax.plot([lo, hi], [lo, hi], color="0.5", lw=1)
     ax.set_xlabel("analytic (backpropagation)")
     ax.set_ylabel("numerical (central differences)")
-    ax.set_title(f"relative error {relative_error(num, ana):.1e}")
+    err = relative_error(num, ana)
+    ax.set_title(f"relative error < {threshold:.0e}: agree" if err < threshold
+                 else f"relative error {err:.2g}: DISAGREE")
     return ax
 
 
@@ -370,7 +378,8 @@ def plot_decision_boundary(net: Network, X: Array, Y: Array, ax: Axes | None = N
         resolution: grid points along each axis.
 
     Returns:
-        The Axes: one filled contour set and one scatter.
+        The Axes: one filled contour set, one scatter, and a legend naming the
+        colour of each class ("class 0", "class 1", ...).
     """
     if net.sizes[0] != 2:
         raise ValueError(f"plot_decision_boundary draws 2-D inputs; this network takes {net.sizes[0]}")
@@ -383,9 +392,12 @@ def plot_decision_boundary(net: Network, X: Array, Y: Array, ax: Axes | None = N
     pred = net.predict(np.vstack([G0.ravel(), G1.ravel()])).reshape(G0.shape)
     k = max(int(labels.max()), int(pred.max())) + 1
     ax = _axes(ax, figsize=(4.5, 4.5))
-    ax.contourf(G0, G1, pred, levels=np.arange(k + 1) - 0.5, cmap="RdBu" if k == 2 else "tab10", alpha=0.3)
-    ax.scatter(X[0], X[1], c=labels, cmap="RdBu" if k == 2 else "tab10", vmin=0, vmax=max(k - 1, 1),
-               s=12, edgecolors="k", linewidths=0.3)
+    cmap, norm = plt.get_cmap("RdBu" if k == 2 else "tab10"), Normalize(vmin=0, vmax=max(k - 1, 1))
+    ax.contourf(G0, G1, pred, levels=np.arange(k + 1) - 0.5, cmap=cmap, norm=norm, alpha=0.3)
+    ax.scatter(X[0], X[1], c=labels, cmap=cmap, norm=norm, s=12, edgecolors="k", linewidths=0.3)
+    marks = [Line2D([], [], linestyle="", marker="o", markersize=5, markerfacecolor=cmap(norm(c)),
+                    markeredgecolor="k", markeredgewidth=0.3, label=f"class {c}") for c in range(k)]
+    ax.legend(handles=marks, fontsize="small", framealpha=0.8)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.set_title(f"decision regions (accuracy {net.accuracy(X, Y):.2f})")
@@ -411,6 +423,7 @@ def plot_loss_curve(history: History | Sequence[float], ax: Axes | None = None, 
         ax.plot(epochs, val, label="validation loss")
     if log:
         ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))      # epochs are whole numbers
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean loss")
     ax.legend(fontsize="small")
