@@ -65,7 +65,7 @@ def run_once(path: Path, timeout: float) -> dict[str, float]:
                             record_timing=True, on_cell_start=on_start, on_cell_executed=on_done,
                             resources={"metadata": {"path": str(path.parent)}})
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    client.execute(env=env, stderr=subprocess.DEVNULL)
+    client.execute(env=env, stderr=subprocess.DEVNULL, cleanup_kc=True)   # km given: not shut down otherwise
     return times
 
 

@@ -44,7 +44,7 @@ def executed(tmp_path_factory):
                             resources={"metadata": {"path": str(tmp_path_factory.mktemp("nb"))}})
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     try:
-        client.execute(env=env, stderr=subprocess.DEVNULL)
+        client.execute(env=env, stderr=subprocess.DEVNULL, cleanup_kc=True)   # shut the kernel down
     finally:
         OutputWidget.send = original
     return nb, client, sent
