@@ -423,7 +423,7 @@ def plot_loss_curve(history: History | Sequence[float], ax: Axes | None = None, 
         ax.plot(epochs, val, label="validation loss")
     if log:
         ax.set_yscale("log")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))      # epochs are whole numbers
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))      # whole epochs
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean loss")
     ax.legend(fontsize="small")

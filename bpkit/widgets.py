@@ -56,8 +56,8 @@ def _figure_output(fig) -> dict:
     return {"output_type": "display_data", "metadata": {}, "data": data}
 
 
-class _Interactive(widgets.interactive):
-    """An interactive whose output area is set, never captured (see the module's docstring)."""
+class Interactive(widgets.interactive):
+    """An ipywidgets.interactive whose output area is set, never captured (see the module's docstring)."""
 
     def update(self, *args) -> None:
         self.kwargs = {w._kwarg: w.get_interact_value() for w in self.kwargs_widgets}
@@ -79,7 +79,7 @@ def one_neuron_widget(w0: float = 1.0, b0: float = 0.0, activation: str = "sigmo
     def draw(w: float, b: float, activation: str):
         return plots.plot_neuron(w, b, activation)
 
-    return _Interactive(
+    return Interactive(
         draw,
         w=widgets.FloatSlider(value=w0, min=-5.0, max=5.0, step=0.1, description="w", **_SLIDER),
         b=widgets.FloatSlider(value=b0, min=-5.0, max=5.0, step=0.1, description="b", **_SLIDER),
@@ -103,7 +103,7 @@ def backward_pass_widget(net: Network, x: Array, y: Array) -> widgets.interactiv
 
     slider = widgets.IntSlider(value=0, min=0, max=len(steps) - 1, description="step",
                                continuous_update=False)
-    return _Interactive(draw, step=slider)
+    return Interactive(draw, step=slider)
 
 
 def training_widget(X: Array, Y: Array, sizes: Sequence[int], epochs: int = 100,
@@ -117,7 +117,7 @@ def training_widget(X: Array, Y: Array, sizes: Sequence[int], epochs: int = 100,
         return plots.train_and_plot(X, Y, sizes, learning_rate=learning_rate, epochs=epochs,
                                     batch_size=batch_size, **network_options)
 
-    return _Interactive(
+    return Interactive(
         draw,
         learning_rate=widgets.FloatLogSlider(value=learning_rate, base=10, min=-3, max=1, step=0.1,
                                        description="rate", continuous_update=False, readout_format=".3g"),
@@ -150,11 +150,11 @@ def init_widget(X: Array, Y: Array, sizes: Sequence[int], hidden: str = "sigmoid
         def draw(init: str, hidden: str):
             return build(init, hidden, sizes)
 
-        return _Interactive(draw, **controls)
+        return Interactive(draw, **controls)
 
     def draw_deep(init: str, hidden: str, depth: int):
         return build(init, hidden, [sizes[0]] + [sizes[1]] * depth + [sizes[-1]])
 
     controls["depth"] = widgets.IntSlider(value=depth, min=1, max=max(max_depth, depth), description="depth",
                                           continuous_update=False)
-    return _Interactive(draw_deep, **controls)
+    return Interactive(draw_deep, **controls)
