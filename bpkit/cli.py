@@ -1,6 +1,4 @@
-"""The ``bpkit`` command (also ``python -m bpkit``).
-
-::
+"""The bpkit command (also python -m bpkit):
 
     bpkit release [--solutions DIR] [--lessons DIR] [--no-execute] [NOTEBOOK ...]
     bpkit execute NOTEBOOK ...
@@ -11,11 +9,11 @@
     bpkit merge OUT1 OUT2 ... -o OUT
 
 Exit status: 0 on success; 1 when the work failed (a notebook cannot be
-released or executed, ``lessons/`` is out of sync, a submission could not
+released or executed, lessons/ is out of sync, a submission could not
 be graded); 2 for a usage error (an unknown option, a missing folder or
 notebook, no secret for hidden cases).
 
-Each subcommand is one function decorated with :func:`command`, which names
+Each subcommand is one function decorated with command, which names
 it and declares its arguments; the function gets the parsed arguments and
 returns the exit status. Adding a subcommand is adding one such function.
 """
@@ -41,14 +39,14 @@ class UsageError(Exception):
 
 
 def arg(*flags: str, **kwargs) -> tuple[tuple[str, ...], dict]:
-    """One argument of a subcommand, as for :meth:`argparse.ArgumentParser.add_argument`."""
+    """One argument of a subcommand, as for argparse.ArgumentParser.add_argument."""
     return flags, kwargs
 
 
 def command(name: str, help: str, *arguments: tuple[tuple[str, ...], dict]) -> Callable[[Handler], Handler]:
-    """Register the decorated function as the subcommand ``bpkit NAME``.
+    """Register the decorated function as the subcommand bpkit NAME.
 
-    The first line of ``help`` is the one-line summary in ``bpkit --help``;
+    The first line of help is the one-line summary in bpkit --help;
     the whole of it is the subcommand's description.
     """
     def register(handler: Handler) -> Handler:
@@ -71,14 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``bpkit`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    """Run bpkit with argv (default: sys.argv[1:]); return the exit status."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args, unknown = parser.parse_known_args(argv)
-        if unknown and getattr(args, "command", None) == "lab":
-            args.jupyter_args = unknown + list(args.jupyter_args)   # JupyterLab's own options
-        elif unknown:
-            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args = _lab_arguments(argv[1:]) if argv[:1] == ["lab"] else parser.parse_args(argv)
+        if args is None:                # bpkit lab --help
+            args = parser.parse_args(argv)
     except SystemExit as exit:          # argparse has printed the usage error or the help
         return int(exit.code or 0)
     if args.command is None:
@@ -128,9 +125,9 @@ _TIMEOUT = arg("--timeout", type=float, default=None, metavar="SECONDS",
 
 
 def lab_command(folder: str | Path, extra: Sequence[str] = (), euid: int | None = None) -> list[str]:
-    """The command line that opens ``folder`` in JupyterLab from this Python environment.
+    """The command line that opens folder in JupyterLab from this Python environment.
 
-    JupyterLab refuses to start as root without ``--allow-root``; on the
+    JupyterLab refuses to start as root without --allow-root; on the
     single-user machines (containers, CI) where one works as root it is added.
 
     >>> lab_command("lessons", euid=1000)[1:]
@@ -143,9 +140,36 @@ def lab_command(folder: str | Path, extra: Sequence[str] = (), euid: int | None 
     return [sys.executable, "-m", "jupyterlab", str(folder), *root, *extra]
 
 
+def _lab_arguments(rest: Sequence[str]) -> argparse.Namespace | None:
+    """Split bpkit lab [FOLDER] [OPTIONS ...]: the folder only if it comes first.
+
+    Everything after the folder goes to JupyterLab unchanged, so options that
+    take their value as the next word (--port 8899) keep it. -- before
+    the options ends bpkit's part explicitly. None for -h / --help,
+    which argparse answers.
+
+    >>> args = _lab_arguments(["--no-browser", "--port", "8899"])
+    >>> args.folder, args.jupyter_args
+    ('lessons', ['--no-browser', '--port', '8899'])
+    >>> _lab_arguments(["solutions", "--port=8899"]).folder
+    'solutions'
+    """
+    rest = list(rest)
+    if rest[:1] in (["-h"], ["--help"]):
+        return None
+    folder = "lessons"
+    if rest[:1] == ["--"]:
+        rest = rest[1:]
+    elif rest and not rest[0].startswith("-"):
+        folder, rest = rest[0], rest[1:]
+    return argparse.Namespace(command="lab", folder=folder, jupyter_args=rest, handler=lab)
+
+
 @command(
     "lab",
-    "open the lessons in JupyterLab (any further options go to JupyterLab)",
+    "open the lessons in JupyterLab (any further options go to JupyterLab)\n\n"
+    "FOLDER, when given, must come first; every word after it is passed to\n"
+    "JupyterLab as it is, e.g. 'bpkit lab --no-browser --port 8899'.",
     arg("folder", nargs="?", default="lessons", help="the folder to open (default: lessons)"),
     arg("jupyter_args", nargs=argparse.REMAINDER, metavar="...", help="options passed to JupyterLab"),
 )

@@ -2,19 +2,19 @@ r"""The lessons' pictures: small data functions and the plots drawn from them.
 
 Every picture is split in two: a **data function** that computes what is
 shown (tested on its numbers), and a **plot function** that draws it with
-matplotlib's object API. Plot functions take an optional ``ax`` to draw into
-(a new figure is made with :func:`matplotlib.pyplot.subplots` otherwise) and
+matplotlib's object API. Plot functions take an optional ax to draw into
+(a new figure is made with matplotlib.pyplot.subplots otherwise) and
 return the Axes (or the Figure, for a grid of axes). Nothing here calls
-``plt.show()``: a lesson cell ends with it.
+plt.show(): a lesson cell ends with it.
 
-* lesson 00: :func:`plot_activations`
-* lesson 01: :func:`neuron_response` -> :func:`plot_neuron`
-* lesson 02: :func:`step_size_errors` -> :func:`plot_step_size_errors`
-* lesson 04: :func:`backward_steps` -> :func:`draw_network`
-* lesson 06: :func:`plot_gradient_check`
-* lessons 07-08: :func:`plot_decision_boundary`, :func:`plot_loss_curve`, :func:`train_and_plot`
-* lesson 09: :func:`confusion_matrix` -> :func:`plot_confusion_matrix`; :func:`plot_digit_grid`
-* lessons 10-11: :func:`layer_gradient_norms` -> :func:`plot_layer_norms`
+* lesson 00: plot_activations
+* lesson 01: neuron_response -> plot_neuron
+* lesson 02: step_size_errors -> plot_step_size_errors
+* lesson 04: backward_steps -> draw_network
+* lesson 06: plot_gradient_check
+* lessons 07-08: plot_decision_boundary, plot_loss_curve, train_and_plot
+* lesson 09: confusion_matrix -> plot_confusion_matrix; plot_digit_grid
+* lessons 10-11: layer_gradient_norms -> plot_layer_norms
 
 >>> x, y = neuron_response(w=2.0, b=-1.0, activation="sigmoid", x_range=(-1.0, 1.0), n=3)
 >>> x, y.round(4)
@@ -30,9 +30,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
-from matplotlib.colors import TwoSlopeNorm
+from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from .activations import Activation, get_activation
 from .data import to_labels
@@ -60,12 +62,12 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
 
 def plot_activations(names: Sequence[str | Activation], ax: Axes | None = None,
                      z: Array | None = None) -> Axes:
-    r"""Each activation :math:`\sigma(z)` (solid) and its derivative :math:`\sigma'(z)` (dashed, same colour).
+    r"""Each activation σ(z) (solid) and its derivative σ′(z) (dashed, same colour).
 
     Args:
-        names: activations, by name (``"sigmoid"``, ``"tanh"``, ``"relu"``, ...) or as objects.
-        ax: where to draw; a new figure if ``None``.
-        z: the points, 1-D; default 401 points on ``[-5, 5]``.
+        names: activations, by name ("sigmoid", "tanh", "relu", ...) or as objects.
+        ax: where to draw; a new figure if None.
+        z: the points, 1-D; default 401 points on [-5, 5].
 
     Returns:
         The Axes, with two lines per activation.
@@ -90,18 +92,18 @@ def plot_activations(names: Sequence[str | Activation], ax: Axes | None = None,
 
 def neuron_response(w: float, b: float, activation: str | Activation = "sigmoid",
                     x_range: tuple[float, float] = (-5.0, 5.0), n: int = 201) -> tuple[Array, Array]:
-    r"""The output of one neuron with one input, :math:`a = \sigma(w x + b)`, along ``x``.
+    r"""The output of one neuron with one input, a = σ(w x + b), along x.
 
-    Computed with :func:`bpkit.equations.forward_step` (``W = [[w]]``, a row of inputs).
+    Computed with bpkit.equations.forward_step (W = [[w]], a row of inputs).
 
     Args:
         w, b: the weight and the bias.
-        activation: :math:`\sigma`.
-        x_range: the interval of inputs ``x``.
+        activation: σ.
+        x_range: the interval of inputs x.
         n: how many points.
 
     Returns:
-        ``(x, a)``, both 1-D of length ``n``.
+        (x, a), both 1-D of length n.
     """
     x = np.linspace(x_range[0], x_range[1], n)
     _, a = forward_step(np.array([[float(w)]]), x[np.newaxis, :], np.array([[float(b)]]), activation)
@@ -110,11 +112,11 @@ def neuron_response(w: float, b: float, activation: str | Activation = "sigmoid"
 
 def plot_neuron(w: float, b: float, activation: str | Activation = "sigmoid", ax: Axes | None = None,
                 x_range: tuple[float, float] = (-5.0, 5.0)) -> Axes:
-    r"""Draw :math:`a = \sigma(w x + b)` against ``x``, marking where :math:`z = 0` (at :math:`x = -b/w`).
+    r"""Draw a = σ(w x + b) against x, marking where z = 0 (at x = -b/w).
 
     Returns:
         The Axes: one line for the response, and a dotted vertical line at
-        :math:`x = -b/w` when that lies inside ``x_range``.
+        x = -b/w when that lies inside x_range.
     """
     act = get_activation(activation)
     x, a = neuron_response(w, b, act, x_range)
@@ -136,24 +138,23 @@ def plot_neuron(w: float, b: float, activation: str | Activation = "sigmoid", ax
 
 def step_size_errors(f: Callable[[float], float], df: Callable[[float], float], x: float,
                      hs: Sequence[float] | Array, method: str = "central") -> Array:
-    r"""Error of a finite-difference derivative of a scalar function, one entry per step ``h``.
+    """Error of a finite-difference derivative of a scalar function, one entry per step h.
 
-    .. math::
-        \text{central: } \left|\frac{f(x+h) - f(x-h)}{2h} - f'(x)\right| \qquad
-        \text{forward: } \left|\frac{f(x+h) - f(x)}{h} - f'(x)\right|
+        central:  | (f(x+h) - f(x-h)) / (2h) - f'(x) |
+        forward:  | (f(x+h) - f(x)) / h - f'(x) |
 
-    For large ``h`` the **truncation** error dominates (:math:`\propto h^2` for
-    central, :math:`\propto h` for forward differences); for small ``h``
-    **round-off** dominates (:math:`\approx \varepsilon |f(x)| / h`).
+    For large h the truncation error dominates (∝ h² for
+    central, ∝ h for forward differences); for small h
+    round-off dominates (at most about ε |f(x)| / h).
 
     Args:
         f: the function, float -> float; df: its exact derivative.
         x: the point.
         hs: the steps, all > 0.
-        method: ``"central"`` or ``"forward"``.
+        method: "central" or "forward".
 
     Returns:
-        The absolute errors, a float64 array shaped like ``hs``.
+        The absolute errors, a float64 array shaped like hs.
 
     >>> errs = step_size_errors(np.sin, np.cos, 1.0, [1e-1, 1e-2])
     >>> bool(errs[1] < errs[0] / 50)          # 10x smaller h, ~100x smaller error
@@ -179,12 +180,13 @@ def step_size_errors(f: Callable[[float], float], df: Callable[[float], float], 
 def plot_step_size_errors(f: Callable[[float], float], df: Callable[[float], float], x: float,
                           hs: Sequence[float] | Array | None = None, ax: Axes | None = None,
                           method: str = "central") -> Axes:
-    r"""Log-log plot of :func:`step_size_errors` with the two guides it follows.
+    r"""Log-log plot of step_size_errors with the two guides it follows.
 
-    Draws three lines: the measured error; the truncation guide (:math:`\propto h^2`,
-    or :math:`h` for forward differences) through the error at the largest ``h``;
-    and the round-off guide :math:`\varepsilon\,|f(x)|/h`.
-    Errors of exactly 0 are drawn at :math:`10^{-17}` so the log scale can show them.
+    Draws three lines: the measured error; the truncation guide (∝ h²,
+    or h for forward differences) through the error at the largest h;
+    and the round-off bound ε |f(x)| / h (an upper estimate: measured errors
+    usually run about ten times below it).
+    Errors of exactly 0 are drawn at 1e-17 so the log scale can show them.
     """
     hs = np.logspace(-13, 0, 53) if hs is None else np.asarray(hs, dtype=np.float64)
     errors = step_size_errors(f, df, x, hs, method)
@@ -195,7 +197,7 @@ def plot_step_size_errors(f: Callable[[float], float], df: Callable[[float], flo
     ax.loglog(hs, np.maximum(errors, 1e-17), "o-", ms=3, label=f"{method} difference error")
     ax.loglog(hs, errors[hs.argmax()] * (hs / h_max) ** order, "--", color="0.5",
               label=f"truncation ~ h^{order}")
-    ax.loglog(hs, eps * max(abs(float(f(x))), eps) / hs, ":", color="0.3", label="round-off ~ eps/h")
+    ax.loglog(hs, eps * max(abs(float(f(x))), eps) / hs, ":", color="0.3", label="round-off bound eps|f|/h")
     ax.set_ylim(1e-17, 1.0)
     ax.set_xlabel("step h")
     ax.set_ylabel("|estimate - exact|")
@@ -212,11 +214,11 @@ class BackwardStep:
     """One moment of the backward pass.
 
     Attributes:
-        layer: the layer whose delta this step computed; ``None`` for the
+        layer: the layer whose delta this step computed; None for the
             start (forward pass done, no delta known yet).
         equation: how it was computed, in words.
-        deltas: the deltas known so far, a list indexed ``0..L`` (entry 0 and
-            the layers not reached yet are ``None``), each ``(n_l, m)``.
+        deltas: the deltas known so far, a list indexed 0..L (entry 0 and
+            the layers not reached yet are None), each (n_l, m).
     """
 
     layer: int | None
@@ -225,18 +227,18 @@ class BackwardStep:
 
 
 def backward_steps(net: Network, x: Array, y: Array) -> list[BackwardStep]:
-    r"""The backward pass of ``net`` on ``(x, y)``, one :class:`BackwardStep` per delta.
+    r"""The backward pass of net on (x, y), one BackwardStep per delta.
 
-    Step 0 is the start; step 1 computes :math:`\delta^{[L]}` (Equation 1, or
-    :math:`(\hat y - y)/m` for softmax with cross-entropy); step ``k`` computes
-    :math:`\delta^{[L-k+1]}` by Equation 2. The deltas are the network's own
-    (see :meth:`bpkit.network.Network.backward`).
+    Step 0 is the start; step 1 computes δ[L] (Equation 1, or
+    (ŷ - y)/m for softmax with cross-entropy); step k computes
+    δ[L-k+1] by Equation 2. The deltas are the network's own
+    (see bpkit.network.Network.backward).
 
     Args:
-        net: the network; x: inputs ``(n_0, m)``; y: targets ``(n_L, m)``.
+        net: the network; x: inputs (n_0, m); y: targets (n_L, m).
 
     Returns:
-        ``L + 1`` steps.
+        L + 1 steps.
     """
     cache = net.forward(x)
     _, delta = net.output_delta(cache, y)
@@ -254,23 +256,23 @@ def backward_steps(net: Network, x: Array, y: Array) -> list[BackwardStep]:
 
 def draw_network(sizes: Sequence[int], deltas: Sequence[Array | None] | None = None,
                  highlight_layer: int | None = None, ax: Axes | None = None, values: bool = True) -> Axes:
-    r"""Draw a small network: one column of units per layer ``0..L``, every connection a grey line.
+    r"""Draw a small network: one column of units per layer 0..L, every connection a grey line.
 
     Units of a layer whose delta is given are coloured by it (blue negative,
     red positive, white zero, one colour scale for the whole picture) and,
-    with ``values``, labelled with it; other units are white.
+    with values, labelled with it; other units are white.
 
     Args:
-        sizes: ``[n_0, ..., n_L]``.
-        deltas: indexed ``0..L`` like :attr:`BackwardStep.deltas`; ``delta[l]``
-            is ``(n_l, 1)`` or ``(n_l,)`` (one example).
+        sizes: [n_0, ..., n_L].
+        deltas: indexed 0..L like BackwardStep.deltas; delta[l]
+            is (n_l, 1) or (n_l,) (one example).
         highlight_layer: a layer to frame (the one being computed).
         values: write each known delta inside its unit.
 
     Returns:
-        The Axes: one :class:`~matplotlib.patches.Circle` per unit, one
-        :class:`~matplotlib.collections.LineCollection` of connections, and a
-        :class:`~matplotlib.patches.Rectangle` around ``highlight_layer``.
+        The Axes: one Circle per unit, one
+        LineCollection of connections, and a
+        Rectangle around highlight_layer.
     """
     sizes = [int(n) for n in sizes]
     L = len(sizes) - 1
@@ -305,7 +307,7 @@ def draw_network(sizes: Sequence[int], deltas: Sequence[Array | None] | None = N
 
 
 def _delta_columns(sizes: list[int], deltas: Sequence[Array | None] | None) -> dict[int, Array]:
-    """``{l: delta[l] as a 1-D array}`` for the known deltas, with clear errors."""
+    """{l: delta[l] as a 1-D array} for the known deltas, with clear errors."""
     if deltas is None:
         return {}
     if len(deltas) != len(sizes):
@@ -335,14 +337,18 @@ def _flat(arrays: Array | Sequence[Array | None]) -> Array:
 
 
 def plot_gradient_check(numerical: Array | Sequence[Array | None], analytic: Array | Sequence[Array | None],
-                        ax: Axes | None = None) -> Axes:
-    r"""Scatter every analytic gradient entry (x) against its numerical estimate (y), with the line y = x.
+                        ax: Axes | None = None, threshold: float = 1e-7) -> Axes:
+    """Scatter every analytic gradient entry (x) against its numerical estimate (y), with the line y = x.
 
     Args:
-        numerical, analytic: arrays of one shape, or lists like ``dW`` (``None`` entries skipped).
+        numerical, analytic: arrays of one shape, or lists like dW (None entries skipped).
+        threshold: the relative error below which the two agree.
 
     Returns:
-        The Axes: one scatter and one line; the title gives the relative error.
+        The Axes: one scatter and one line. The title gives a verdict, not the
+        number, when they agree ("relative error < 1e-07: agree"), since the
+        last digits of a tiny error change from machine to machine; otherwise
+        the error ("relative error 0.17: DISAGREE").
     """
     num, ana = _flat(numerical), _flat(analytic)
     if num.shape != ana.shape:
@@ -353,7 +359,9 @@ def plot_gradient_check(numerical: Array | Sequence[Array | None], analytic: Arr
     ax.plot([lo, hi], [lo, hi], color="0.5", lw=1)
     ax.set_xlabel("analytic (backpropagation)")
     ax.set_ylabel("numerical (central differences)")
-    ax.set_title(f"relative error {relative_error(num, ana):.1e}")
+    err = relative_error(num, ana)
+    ax.set_title(f"relative error < {threshold:.0e}: agree" if err < threshold
+                 else f"relative error {err:.2g}: DISAGREE")
     return ax
 
 
@@ -362,15 +370,16 @@ def plot_gradient_check(numerical: Array | Sequence[Array | None], analytic: Arr
 
 def plot_decision_boundary(net: Network, X: Array, Y: Array, ax: Axes | None = None,
                            resolution: int = 200) -> Axes:
-    """Colour the plane by the class ``net`` predicts, and scatter the examples by their label.
+    """Colour the plane by the class net predicts, and scatter the examples by their label.
 
     Args:
         net: a network with 2 inputs.
-        X: ``(2, m)``; Y: targets in any form :func:`bpkit.data.to_labels` takes.
+        X: (2, m); Y: targets in any form bpkit.data.to_labels takes.
         resolution: grid points along each axis.
 
     Returns:
-        The Axes: one filled contour set and one scatter.
+        The Axes: one filled contour set, one scatter, and a legend naming the
+        colour of each class ("class 0", "class 1", ...).
     """
     if net.sizes[0] != 2:
         raise ValueError(f"plot_decision_boundary draws 2-D inputs; this network takes {net.sizes[0]}")
@@ -383,9 +392,12 @@ def plot_decision_boundary(net: Network, X: Array, Y: Array, ax: Axes | None = N
     pred = net.predict(np.vstack([G0.ravel(), G1.ravel()])).reshape(G0.shape)
     k = max(int(labels.max()), int(pred.max())) + 1
     ax = _axes(ax, figsize=(4.5, 4.5))
-    ax.contourf(G0, G1, pred, levels=np.arange(k + 1) - 0.5, cmap="RdBu" if k == 2 else "tab10", alpha=0.3)
-    ax.scatter(X[0], X[1], c=labels, cmap="RdBu" if k == 2 else "tab10", vmin=0, vmax=max(k - 1, 1),
-               s=12, edgecolors="k", linewidths=0.3)
+    cmap, norm = plt.get_cmap("RdBu" if k == 2 else "tab10"), Normalize(vmin=0, vmax=max(k - 1, 1))
+    ax.contourf(G0, G1, pred, levels=np.arange(k + 1) - 0.5, cmap=cmap, norm=norm, alpha=0.3)
+    ax.scatter(X[0], X[1], c=labels, cmap=cmap, norm=norm, s=12, edgecolors="k", linewidths=0.3)
+    marks = [Line2D([], [], linestyle="", marker="o", markersize=5, markerfacecolor=cmap(norm(c)),
+                    markeredgecolor="k", markeredgewidth=0.3, label=f"class {c}") for c in range(k)]
+    ax.legend(handles=marks, fontsize="small", framealpha=0.8)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.set_title(f"decision regions (accuracy {net.accuracy(X, Y):.2f})")
@@ -396,7 +408,7 @@ def plot_loss_curve(history: History | Sequence[float], ax: Axes | None = None, 
     """The loss after each epoch (and the validation loss when recorded).
 
     Args:
-        history: a :class:`bpkit.network.History`, or a plain list of losses.
+        history: a bpkit.network.History, or a plain list of losses.
         log: use a log scale for the loss.
 
     Returns:
@@ -411,6 +423,7 @@ def plot_loss_curve(history: History | Sequence[float], ax: Axes | None = None, 
         ax.plot(epochs, val, label="validation loss")
     if log:
         ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))      # whole epochs
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean loss")
     ax.legend(fontsize="small")
@@ -419,12 +432,12 @@ def plot_loss_curve(history: History | Sequence[float], ax: Axes | None = None, 
 
 def train_and_plot(X: Array, Y: Array, sizes: Sequence[int], learning_rate: float = 0.5, epochs: int = 100,
                    batch_size: int = 16, seed: int = 0, **network_options) -> tuple[Figure, History]:
-    """Train a fresh ``Network(sizes, seed=seed, **network_options)`` and show how it went.
+    """Train a fresh Network(sizes, seed=seed, **network_options) and show how it went.
 
-    Left: :func:`plot_loss_curve`; right (for 2-D inputs): :func:`plot_decision_boundary`.
+    Left: plot_loss_curve; right (for 2-D inputs): plot_decision_boundary.
 
     Returns:
-        ``(figure, history)``.
+        (figure, history).
     """
     net = Network(list(sizes), seed=seed, **network_options)
     history = net.train(X, Y, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
@@ -442,14 +455,14 @@ def train_and_plot(X: Array, Y: Array, sizes: Sequence[int], learning_rate: floa
 
 
 def confusion_matrix(y_true: Array, y_pred: Array, n: int) -> Array:
-    """Counts of (true class, predicted class): ``C[i, j]`` = examples of class ``i`` predicted as ``j``.
+    """Counts of (true class, predicted class): C[i, j] = examples of class i predicted as j.
 
     Args:
-        y_true, y_pred: integer labels ``0..n-1``, shape ``(m,)``.
+        y_true, y_pred: integer labels 0..n-1, shape (m,).
         n: the number of classes.
 
     Returns:
-        An ``(n, n)`` integer array; its rows sum to the class counts.
+        An (n, n) integer array; its rows sum to the class counts.
 
     >>> confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2], 3)
     array([[1, 0, 0],
@@ -473,7 +486,7 @@ def plot_confusion_matrix(counts: Array, ax: Axes | None = None,
     """Show a confusion matrix as an image with every count written in its cell.
 
     Returns:
-        The Axes: one image and ``n * n`` texts.
+        The Axes: one image and n * n texts.
     """
     counts = np.asarray(counts)
     n = counts.shape[0]
@@ -496,10 +509,10 @@ def plot_digit_grid(images: Array, labels: Sequence[int], preds: Sequence[int] |
     """A grid of images, each titled with its label (and the prediction, in red when wrong).
 
     Args:
-        images: ``(n_pixels, m)``, one image per column (square unless ``shape`` is given).
-        labels: ``m`` true labels; preds: ``m`` predictions, or ``None``.
+        images: (n_pixels, m), one image per column (square unless shape is given).
+        labels: m true labels; preds: m predictions, or None.
         ncols: images per row.
-        shape: ``(height, width)`` of one image.
+        shape: (height, width) of one image.
 
     Returns:
         The Figure, with one Axes per image.
@@ -539,22 +552,22 @@ def plot_digit_grid(images: Array, labels: Sequence[int], preds: Sequence[int] |
 
 
 def layer_gradient_norms(net: Network, X: Array, Y: Array) -> list[float | None]:
-    r"""The size of each layer's weight gradient, :math:`\lVert \partial L/\partial W^{[l]} \rVert_F`.
+    r"""The size of each layer's weight gradient, ‖∂L/∂W[l]‖ (Frobenius norm).
 
     Vanishing (or exploding) gradients show up as norms that shrink (or grow)
     layer by layer towards the input.
 
     Returns:
-        A list indexed ``0..L`` like ``net.W``: entry 0 is ``None``.
+        A list indexed 0..L like net.W: entry 0 is None.
     """
     _, dW, _ = net.gradients(X, Y)
     return [None] + [float(np.linalg.norm(dW[l])) for l in range(1, net.L + 1)]
 
 
 def plot_layer_norms(norms: Sequence[float | None], ax: Axes | None = None, label: str | None = None) -> Axes:
-    """Plot :func:`layer_gradient_norms` against the layer number on a log scale.
+    """Plot layer_gradient_norms against the layer number on a log scale.
 
-    Call it again with the same ``ax`` (and a ``label``) to compare networks.
+    Call it again with the same ax (and a label) to compare networks.
 
     Returns:
         The Axes, with one more line.

@@ -36,6 +36,25 @@ def test_lab_passes_jupyterlab_options_through(monkeypatch):
     assert seen[1][-1] == "--ServerApp.port=9999"
 
 
+def test_lab_passes_options_with_separate_values_through(monkeypatch, capsys):
+    # the issue: "bpkit lab --no-browser --port 8899" took 8899 for the folder
+    seen = []
+    monkeypatch.setattr("subprocess.call", lambda argv: seen.append(argv) or 0)
+    assert main(["lab", "--no-browser", "--port", "8899"]) == 0
+    assert seen[-1][3] == "lessons" and seen[-1][-3:] == ["--no-browser", "--port", "8899"]
+    assert main(["lab", "lessons", "--port", "8899", "--ServerApp.ip", "127.0.0.1"]) == 0
+    assert seen[-1][3] == "lessons" and seen[-1][-4:] == ["--port", "8899", "--ServerApp.ip", "127.0.0.1"]
+    assert main(["lab", "--", "--port", "8899"]) == 0
+    assert seen[-1][3] == "lessons" and seen[-1][-2:] == ["--port", "8899"]
+    assert capsys.readouterr().err == ""
+
+
+def test_lab_help_is_bpkits(capsys):
+    assert main(["lab", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "FOLDER, when given, must come first" in out and "--port 8899" in out
+
+
 def test_other_commands_still_refuse_unknown_options(capsys):
     assert main(["check-sync", "--no-such-option"]) == 2
     assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
@@ -54,8 +73,8 @@ def test_bpkit_lab_serves_the_lessons(tmp_path):
         env[name] = str(tmp_path / name.lower())
     log = (tmp_path / "lab.log").open("wb")       # a file, not a pipe: a full pipe would stall the server
     server = subprocess.Popen(
-        [sys.executable, "-m", "bpkit", "lab", "lessons", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", f"--IdentityProvider.token={token}"],
+        [sys.executable, "-m", "bpkit", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+         "--port", str(port), f"--IdentityProvider.token={token}"],      # a value as the next word
         cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
         start_new_session=True)
     try:

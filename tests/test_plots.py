@@ -191,8 +191,10 @@ def test_plot_gradient_check_scatters_every_entry():
     assert len(points.get_offsets()) == 2 * 3 + 3 * 1
     np.testing.assert_allclose(points.get_offsets()[:, 0], np.concatenate([dW[1].ravel(), dW[2].ravel()]))
     assert len(ax.get_lines()) == 1
-    error = float(ax.get_title().split()[-1])
-    assert error < 1e-8
+    assert ax.get_title() == "relative error < 1e-07: agree"
+    wrong = [dW[1], 1.5 * dW[2]]
+    assert ax.get_title() != plots.plot_gradient_check(num_dW, wrong).get_title()
+    assert plots.plot_gradient_check(num_dW, wrong).get_title().endswith(": DISAGREE")
 
 
 def test_plot_gradient_check_refuses_mismatched_sizes():
@@ -217,6 +219,12 @@ def test_plot_decision_boundary_fills_regions_and_scatters_examples():
     (points,) = [c for c in ax.collections if isinstance(c, PathCollection) and not isinstance(c, ContourSet)]
     np.testing.assert_allclose(points.get_offsets(), X.T)
     assert f"{net.accuracy(X, Y):.2f}" in ax.get_title()
+    # the legend names each class in the colour its points are drawn in
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["class 0", "class 1"]
+    labels, colours = Y.ravel().astype(int), points.to_rgba(points.get_array())
+    for handle, c in zip(legend.legend_handles, (0, 1), strict=True):
+        np.testing.assert_allclose(handle.get_markerfacecolor(), colours[labels == c][0])
 
 
 def test_plot_decision_boundary_needs_two_inputs():
@@ -234,6 +242,10 @@ def test_plot_loss_curve_from_history_and_from_a_list():
     np.testing.assert_allclose(train.get_xdata(), [1, 2, 3, 4])
     np.testing.assert_allclose(val.get_ydata(), history.val_loss)
     assert len(plots.plot_loss_curve([3.0, 2.0, 1.0], log=True).get_lines()) == 1
+    ax = plots.plot_loss_curve(np.linspace(1.0, 0.1, 20))     # lesson 09: 20 epochs
+    ax.figure.canvas.draw()
+    ticks = [t for t in ax.get_xticks() if 1 <= t <= 20]
+    assert ticks and all(float(t).is_integer() for t in ticks), ticks
 
 
 def test_train_and_plot_trains_and_draws_two_panels():

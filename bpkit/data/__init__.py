@@ -3,24 +3,24 @@ r"""Small data sets for the lessons: generated from a seed, or shipped inside th
 Nothing is downloaded at run time. Every data set follows bpkit's convention
 that **columns are examples**:
 
-* ``X`` -- float64 inputs of shape ``(n_0, m)``: one column per example.
-* ``Y`` -- float64 targets, one column per example, in the form a network's
+* X -- float64 inputs of shape (n_0, m): one column per example.
+* Y -- float64 targets, one column per example, in the form a network's
   output layer wants:
 
-  - **binary** tasks (:func:`xor`, :func:`two_spirals`, :func:`moons`,
-    :func:`circles`): a ``(1, m)`` row of 0.0 / 1.0, for one sigmoid output
-    unit and ``binary_cross_entropy`` (or ``mse``);
-  - **multi-class** tasks (:func:`load_digits`): one-hot, ``(k, m)`` with a
-    single 1.0 in each column, for a softmax output and ``cross_entropy``.
+  - **binary** tasks (xor, two_spirals, moons,
+    circles): a (1, m) row of 0.0 / 1.0, for one sigmoid output
+    unit and binary_cross_entropy (or mse);
+  - **multi-class** tasks (load_digits): one-hot, (k, m) with a
+    single 1.0 in each column, for a softmax output and cross_entropy.
 
-* labels -- integer classes of shape ``(m,)``, for plots and confusion
-  matrices: :func:`to_labels` turns either form of ``Y`` into labels and
-  :func:`one_hot` turns labels back into one-hot columns.
+* labels -- integer classes of shape (m,), for plots and confusion
+  matrices: to_labels turns either form of Y into labels and
+  one_hot turns labels back into one-hot columns.
 
-Generators take ``seed`` and are reproducible: the same arguments give the same
+Generators take seed and are reproducible: the same arguments give the same
 arrays, bit for bit. The two classes of a binary set have sizes
-``n - n // 2`` and ``n // 2`` and their columns are shuffled together
-(except :func:`xor`, which keeps the corners in order).
+n - n // 2 and n // 2 and their columns are shuffled together
+(except xor, which keeps the corners in order).
 
 >>> X, Y = two_spirals(200, noise=0.05, seed=0)
 >>> X.shape, X.dtype, Y.shape
@@ -30,15 +30,15 @@ array([100, 100])
 
 The handwritten digits
 ----------------------
-:func:`load_digits` reads ``digits.npz``, shipped beside this file: the 1797
-8x8 images (pixel counts 0..16, ``uint8``) and their labels (0..9, ``uint8``)
+load_digits reads digits.npz, shipped beside this file: the 1797
+8x8 images (pixel counts 0..16, uint8) and their labels (0..9, uint8)
 of the UCI Machine Learning Repository's "Optical Recognition of Handwritten
 Digits" data set by E. Alpaydin and C. Kaynak (1998),
 https://doi.org/10.24432/C50P49, licensed CC BY 4.0. The copy was taken from
-scikit-learn's ``digits.csv.gz`` (itself the UCI test-set file
-``optdigits.tes``) and only converted, from CSV to ``numpy.savez_compressed``
-with each row's 64 pixels reshaped to an 8x8 ``uint8`` image; no pixel or
-label was changed. ``README.md`` in this folder has the details.
+scikit-learn's digits.csv.gz (itself the UCI test-set file
+optdigits.tes) and only converted, from CSV to numpy.savez_compressed
+with each row's 64 pixels reshaped to an 8x8 uint8 image; no pixel or
+label was changed. README.md in this folder has the details.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def _check_open_unit(x: object, name: str) -> float:
 
 
 def _binary(rng: np.random.Generator, points: Array, labels: Array, noise: float) -> tuple[Array, Array]:
-    """Add Gaussian noise, shuffle the columns, return ``(X, Y)`` with ``Y`` a (1, m) 0/1 row."""
+    """Add Gaussian noise, shuffle the columns, return (X, Y) with Y a (1, m) 0/1 row."""
     if noise > 0:
         points = points + noise * rng.standard_normal(points.shape)
     order = rng.permutation(points.shape[1])
@@ -117,15 +117,15 @@ def _class_sizes(n: int) -> tuple[int, int]:
 # ---------------------------------------------------------------------------
 
 def one_hot(labels: ArrayLike, n_classes: int | None = None) -> Array:
-    r"""One-hot targets from integer labels: column :math:`j` is :math:`e_{y_j}`.
+    """One-hot targets from integer labels: column j is 1 in row labels[j], 0 elsewhere.
 
     Args:
-        labels: integer classes ``0 .. n_classes-1``, shape ``(m,)``. Floats
-            holding whole numbers (such as ``Y[0]`` of a binary set) are accepted.
-        n_classes: number of rows ``k``; by default ``labels.max() + 1``.
+        labels: integer classes 0 .. n_classes-1, shape (m,). Floats
+            holding whole numbers (such as Y[0] of a binary set) are accepted.
+        n_classes: number of rows k; by default labels.max() + 1.
 
     Returns:
-        float64 array of shape ``(n_classes, m)`` with a single 1.0 per column.
+        float64 array of shape (n_classes, m) with a single 1.0 per column.
 
     >>> one_hot([2, 0, 1])
     array([[0., 1., 0.],
@@ -159,11 +159,11 @@ def one_hot(labels: ArrayLike, n_classes: int | None = None) -> Array:
 
 
 def to_labels(Y: ArrayLike) -> Array:
-    """Integer labels ``(m,)`` from targets: the inverse of :func:`one_hot`.
+    """Integer labels (m,) from targets: the inverse of one_hot.
 
     Args:
-        Y: one-hot ``(k, m)`` (label = row of the largest entry), a ``(1, m)``
-            row of 0/1 targets (label = 1 where ``Y > 0.5``), or labels ``(m,)``
+        Y: one-hot (k, m) (label = row of the largest entry), a (1, m)
+            row of 0/1 targets (label = 1 where Y > 0.5), or labels (m,)
             (returned as int64).
 
     >>> to_labels(one_hot([2, 0, 1]))
@@ -190,18 +190,18 @@ def xor(n: int = 4, noise: float = 0.0, seed: int | None = 0) -> tuple[Array, Ar
 
     With the defaults it is the truth table itself, the four corners of the
     unit square in the order (0,0), (0,1), (1,0), (1,1) with targets 0, 1, 1, 0.
-    With ``n > 4`` example ``j`` is corner ``j % 4`` (so the classes balance
-    whenever ``n`` is a multiple of 4), and ``noise > 0`` adds Gaussian noise
+    With n > 4 example j is corner j % 4 (so the classes balance
+    whenever n is a multiple of 4), and noise > 0 adds Gaussian noise
     of that standard deviation to every coordinate. Columns are not shuffled,
-    so with ``noise = 0`` the seed makes no difference.
+    so with noise = 0 the seed makes no difference.
 
     Args:
-        n: number of examples ``m`` (>= 1).
+        n: number of examples m (>= 1).
         noise: standard deviation of the noise added to each input (>= 0).
-        seed: seed for ``numpy.random.default_rng``.
+        seed: seed for numpy.random.default_rng.
 
     Returns:
-        ``(X, Y)``: ``X`` float64 ``(2, n)``, ``Y`` float64 ``(1, n)`` of 0/1.
+        (X, Y): X float64 (2, n), Y float64 (1, n) of 0/1.
 
     >>> X, Y = xor()
     >>> X
@@ -230,22 +230,22 @@ def two_spirals(
 
     Class 0 lies on the Archimedean spiral
 
-    .. math:: x = r(\theta) (\cos\theta, \sin\theta), \qquad r = \theta / (2\pi\,\mathrm{turns}),
+        x = r(θ) (cos θ, sin θ),   r = θ / (2π turns),
 
-    for :math:`\theta` between a quarter turn and ``turns`` full turns, with
+    for θ between a quarter turn and the given number of full turns, with
     points spread evenly along the arm; class 1 is the same arm rotated by
-    180 degrees. The radius is at most 1, so inputs lie in about ``[-1, 1]``.
-    Neighbouring arms are ``1 / (2 turns)`` apart, so ``noise`` much smaller
+    180 degrees. The radius is at most 1, so inputs lie in about [-1, 1].
+    Neighbouring arms are 1 / (2 turns) apart, so noise much smaller
     than that keeps the classes separable.
 
     Args:
-        n: number of examples ``m`` (>= 1); class 0 gets ``n - n // 2``.
+        n: number of examples m (>= 1); class 0 gets n - n // 2.
         noise: standard deviation of Gaussian noise on each coordinate (>= 0).
-        seed: seed for ``numpy.random.default_rng``.
+        seed: seed for numpy.random.default_rng.
         turns: how many times each arm winds round the origin (> 0).
 
     Returns:
-        ``(X, Y)``: ``X`` float64 ``(2, n)``, ``Y`` float64 ``(1, n)`` of 0/1.
+        (X, Y): X float64 (2, n), Y float64 (1, n) of 0/1.
 
     >>> X, Y = two_spirals(300, noise=0.02, seed=0)
     >>> X.shape, Y.shape, int(Y.sum())
@@ -274,19 +274,19 @@ def two_spirals(
 def moons(n: int = 200, noise: float = 0.1, seed: int | None = 0) -> tuple[Array, Array]:
     r"""Two interleaving half circles ("moons"), centred on the origin.
 
-    Class 0 is the upper half of the unit circle, :math:`(\cos t, \sin t)`;
-    class 1 is the lower half circle :math:`(1 - \cos t, \tfrac12 - \sin t)`,
-    for :math:`t` uniform in :math:`[0, \pi]`. Both are then shifted by
-    :math:`(-\tfrac12, -\tfrac14)` so the inputs are centred: x in about
-    ``[-1.5, 1.5]``, y in about ``[-0.75, 0.75]``.
+    Class 0 is the upper half of the unit circle, (cos t, sin t);
+    class 1 is the lower half circle (1 - cos t, 1/2 - sin t),
+    for t uniform in [0, π]. Both are then shifted by
+    (-1/2, -1/4) so the inputs are centred: x in about
+    [-1.5, 1.5], y in about [-0.75, 0.75].
 
     Args:
-        n: number of examples ``m`` (>= 1); class 0 gets ``n - n // 2``.
+        n: number of examples m (>= 1); class 0 gets n - n // 2.
         noise: standard deviation of Gaussian noise on each coordinate (>= 0).
-        seed: seed for ``numpy.random.default_rng``.
+        seed: seed for numpy.random.default_rng.
 
     Returns:
-        ``(X, Y)``: ``X`` float64 ``(2, n)``, ``Y`` float64 ``(1, n)`` of 0/1.
+        (X, Y): X float64 (2, n), Y float64 (1, n) of 0/1.
 
     >>> X, Y = moons(101, seed=3)
     >>> X.shape, Y.shape, int(Y.sum())
@@ -307,19 +307,19 @@ def moons(n: int = 200, noise: float = 0.1, seed: int | None = 0) -> tuple[Array
 def circles(
     n: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int | None = 0
 ) -> tuple[Array, Array]:
-    r"""A small circle inside a large one: class 0 on the unit circle, class 1 on radius ``factor``.
+    r"""A small circle inside a large one: class 0 on the unit circle, class 1 on radius factor.
 
-    Angles are uniform on :math:`[0, 2\pi)`. No straight line separates the
+    Angles are uniform on [0, 2π). No straight line separates the
     classes, but one hidden layer can.
 
     Args:
-        n: number of examples ``m`` (>= 1); class 0 (outer) gets ``n - n // 2``.
+        n: number of examples m (>= 1); class 0 (outer) gets n - n // 2.
         noise: standard deviation of Gaussian noise on each coordinate (>= 0).
         factor: radius of the inner circle, strictly between 0 and 1.
-        seed: seed for ``numpy.random.default_rng``.
+        seed: seed for numpy.random.default_rng.
 
     Returns:
-        ``(X, Y)``: ``X`` float64 ``(2, n)``, ``Y`` float64 ``(1, n)`` of 0/1.
+        (X, Y): X float64 (2, n), Y float64 (1, n) of 0/1.
 
     >>> X, Y = circles(200, noise=0.0, factor=0.3, seed=0)
     >>> radius = np.hypot(*X)
@@ -343,10 +343,10 @@ def circles(
 # ---------------------------------------------------------------------------
 
 class Split(NamedTuple):
-    """A train/test split; unpacks as ``X_train, Y_train, X_test, Y_test``.
+    """A train/test split; unpacks as X_train, Y_train, X_test, Y_test.
 
-    Each ``X`` is ``(n_0, m)`` and each ``Y`` is ``(n_L, m)``, columns being
-    examples. ``labels_train`` and ``labels_test`` give the integer classes.
+    Each X is (n_0, m) and each Y is (n_L, m), columns being
+    examples. labels_train and labels_test give the integer classes.
     """
 
     X_train: Array
@@ -356,12 +356,12 @@ class Split(NamedTuple):
 
     @property
     def labels_train(self) -> Array:
-        """Integer classes of the training columns, shape ``(m_train,)``."""
+        """Integer classes of the training columns, shape (m_train,)."""
         return to_labels(self.Y_train)
 
     @property
     def labels_test(self) -> Array:
-        """Integer classes of the test columns, shape ``(m_test,)``."""
+        """Integer classes of the test columns, shape (m_test,)."""
         return to_labels(self.Y_test)
 
     def __repr__(self) -> str:
@@ -372,22 +372,22 @@ class Split(NamedTuple):
 def train_test_split(
     X: Array, Y: Array, test_fraction: float = 0.2, seed: int | None = 0, stratify: bool = True
 ) -> Split:
-    """Split the columns of ``X`` and ``Y`` into a training and a test set, reproducibly.
+    """Split the columns of X and Y into a training and a test set, reproducibly.
 
-    The test set gets ``round(test_fraction * m)`` columns. With
-    ``stratify=True`` each class contributes in proportion to its size (the
+    The test set gets round(test_fraction * m) columns. With
+    stratify=True each class contributes in proportion to its size (the
     rounding remainders go to the classes with the largest ones), so class
     balance is kept. Within each set the columns keep their original order.
 
     Args:
-        X: inputs ``(n_0, m)``.
-        Y: targets ``(n_L, m)`` -- one-hot or a 0/1 row.
+        X: inputs (n_0, m).
+        Y: targets (n_L, m) -- one-hot or a 0/1 row.
         test_fraction: share of the columns held out, strictly between 0 and 1.
-        seed: seed for ``numpy.random.default_rng``.
-        stratify: keep the class proportions of ``Y`` in both sets.
+        seed: seed for numpy.random.default_rng.
+        stratify: keep the class proportions of Y in both sets.
 
     Returns:
-        A :class:`Split` ``(X_train, Y_train, X_test, Y_test)``.
+        A Split (X_train, Y_train, X_test, Y_test).
 
     >>> X, Y = moons(100, seed=0)
     >>> X_train, Y_train, X_test, Y_test = train_test_split(X, Y, test_fraction=0.25)
@@ -427,7 +427,7 @@ def train_test_split(
 
 @cache
 def _digits_raw() -> tuple[Array, Array]:
-    """The shipped images ``(1797, 8, 8)`` and labels ``(1797,)``, both uint8, read-only."""
+    """The shipped images (1797, 8, 8) and labels (1797,), both uint8, read-only."""
     with resources.files(__name__).joinpath(DIGITS_FILE).open("rb") as f, np.load(f) as npz:
         images, labels = npz["images"], npz["labels"]
     images.flags.writeable = False
@@ -440,8 +440,8 @@ def load_digits(test_fraction: float = 0.2, seed: int | None = 0) -> Split:
 
     1797 images of the digits 0-9, about 180 of each, shipped with bpkit (see
     the module docstring for the source and licence). Each image becomes one
-    column of 64 pixels, row by row, scaled from counts 0..16 to ``[0, 1]``;
-    ``X[:, j].reshape(8, 8)`` gives image ``j`` back. Targets are one-hot.
+    column of 64 pixels, row by row, scaled from counts 0..16 to [0, 1];
+    X[:, j].reshape(8, 8) gives image j back. Targets are one-hot.
 
     Args:
         test_fraction: share of the images held out for testing, strictly
@@ -449,9 +449,9 @@ def load_digits(test_fraction: float = 0.2, seed: int | None = 0) -> Split:
         seed: seed of the split; the same seed always gives the same split.
 
     Returns:
-        A :class:`Split` ``(X_train, Y_train, X_test, Y_test)`` with ``X``
-        float64 ``(64, m)`` and ``Y`` float64 one-hot ``(10, m)``;
-        ``.labels_train`` and ``.labels_test`` hold the digits as ``(m,)`` ints.
+        A Split (X_train, Y_train, X_test, Y_test) with X
+        float64 (64, m) and Y float64 one-hot (10, m);
+        .labels_train and .labels_test hold the digits as (m,) ints.
 
     >>> X_train, Y_train, X_test, Y_test = load_digits()
     >>> X_train.shape, Y_train.shape, X_test.shape, Y_test.shape
