@@ -34,13 +34,15 @@ from . import activations as act
 from .losses import sigmoid_bce, softmax_ce
 
 Array = np.ndarray
+# The ufunc reductions np.sum and np.max call, without their Python wrappers (~5 µs a call here).
+_sum, _max = np.add.reduce, np.maximum.reduce
 
 
 def classes(a_L: Array, tanh_output: bool) -> Array:
     """The predicted class of each column of a[L]: argmax, or a[L] > 0.5 (> 0 after tanh) for one unit."""
     if a_L.shape[0] == 1:
         return (a_L[0] > (0.0 if tanh_output else 0.5)).astype(np.int64)
-    return np.argmax(a_L, axis=0)
+    return a_L.argmax(axis=0)
 
 
 # --------------------------------------------------------------------------- in-place activations
@@ -76,10 +78,20 @@ def _identity_into(z: Array, out: Array) -> Array:
 
 
 def _softmax_into(z: Array, out: Array) -> Array:
-    np.subtract(z, np.max(z, axis=0, keepdims=True), out=out)
+    return _softmax_lse_into(z, out)[0]
+
+
+def _softmax_lse_into(z: Array, out: Array) -> tuple[Array, Array]:
+    """softmax(z) written into out, and log Σ_i exp(z_i) of each column (1, m), which the
+    fused softmax + cross-entropy loss needs: both from one exp pass."""
+    z_max = _max(z, axis=0, keepdims=True)
+    np.subtract(z, z_max, out=out)
     np.exp(out, out=out)
-    out /= np.sum(out, axis=0, keepdims=True)
-    return out
+    total = _sum(out, axis=0, keepdims=True)
+    out /= total
+    np.log(total, out=total)
+    total += z_max
+    return out, total
 
 
 _FORWARD_INTO: dict[act.Activation, Callable[[Array, Array], Array]] = {
@@ -111,22 +123,20 @@ def _times_sigma_prime(e: Array, z: Array, a: Array, activation: act.Activation)
 # --------------------------------------------------------------------------- the update as one gemm
 
 
-def _gemm_for(dtype: np.dtype):
-    return blas.dgemm if dtype == np.float64 else blas.sgemm
-
-
-def _as_fortran_operand(x: Array) -> tuple[Array, int]:
-    """(x, 0) if x is Fortran-ordered, else (x.T, 1): what BLAS reads without a copy."""
-    return (x, 0) if x.flags.f_contiguous else (x.T, 1)
+def _blas_for(dtype: np.dtype):
+    """(gemm, gemv) of scipy's BLAS for float64 or float32."""
+    return (blas.dgemm, blas.dgemv) if dtype == np.float64 else (blas.sgemm, blas.sgemv)
 
 
 def _descend(W: Array, delta: Array, a_prev: Array, alpha: float, gemm) -> None:
-    """W ← W − α δ a_prevᵀ in place, as one gemm with β = 1 on Wᵀ (W is C-ordered, so Wᵀ is Fortran)."""
-    a, trans_a = _as_fortran_operand(a_prev)          # op(a) = a_prev, (n_{l-1}, m)
-    b, trans_b = _as_fortran_operand(delta.T)         # op(b) = δᵀ, (m, n_l)
-    result = gemm(-alpha, a, b, 1.0, W.T, trans_a, trans_b, 1)
-    if not np.may_share_memory(result, W):   # BLAS had to work on a copy (never for Network.train's W)
-        W[...] = result.T
+    """W ← W − α δ a_prevᵀ in place, as one gemm with β = 1 on Wᵀ (W is C-ordered, so Wᵀ is Fortran).
+
+    δ is C-ordered (so δᵀ is Fortran); a_prev is read as it is stored, without a copy.
+    """
+    if a_prev.flags.f_contiguous:
+        gemm(-alpha, a_prev, delta.T, 1.0, W.T, 0, 0, 1)      # op(a) = a_prev
+    else:
+        gemm(-alpha, a_prev.T, delta.T, 1.0, W.T, 1, 0, 1)    # op(a) = (a_prevᵀ)ᵀ
 
 
 # --------------------------------------------------------------------------- the training loop
@@ -140,74 +150,92 @@ class _Buffers:
         self.z = [None] + [np.empty((n, k), dtype) for n in sizes[1:]]
         self.a = [None] + [np.empty((n, k), dtype) for n in sizes[1:]]
         self.e = [None] + [np.empty((n, k), dtype) for n in sizes[1:L]]   # W[l+1]ᵀ δ[l+1]
+        self.delta = np.empty((sizes[-1], k), dtype)                        # δ[L]
+        self.ones = np.ones(k, dtype)                                       # Σ_j δ[:, j] = δ · 1
 
 
 class Trainer:
     """Minibatch SGD for one Network, with the tricks above; epoch() runs one epoch.
 
-    net.W[l] and net.b[l] must be C-ordered arrays of net.dtype that the
-    trainer may update in place (Network.train makes them so); X and Y are
-    checked (n_0, m) and (n_L, m) arrays, labels the class of each column.
+    X and Y are checked (n_0, m) and (n_L, m) arrays of net.dtype, labels the
+    class of each column. The trainer updates net.W[l] and net.b[l] in place
+    (Network.train hands it fresh C-ordered copies).
     """
 
     def __init__(self, net, X: Array, Y: Array, labels: Array, batch_size: int) -> None:
+        for l in range(1, net.L + 1):
+            for p in (net.W[l], net.b[l]):
+                if not (type(p) is np.ndarray and p.dtype == net.dtype and p.flags.c_contiguous
+                        and p.flags.writeable):
+                    raise ValueError("the fast path needs C-ordered, writeable W[l], b[l] of the network's dtype")
         self.net = net
         # Fortran order keeps each column (example) contiguous, so gathering a
         # shuffled minibatch copies whole columns rather than striding rows.
         self.X = np.asfortranarray(X)
-        self.Y = np.asfortranarray(Y)
+        self.Y = np.ascontiguousarray(Y)      # n_L short rows: C order, so np.vdot(Y[:, idx], z) needs no copy
         self.labels = labels
         self.batch_size = batch_size
         self.forward_into = [None] + [_forward_into(net.activation(l)) for l in range(1, net.L + 1)]
-        self.fused = net.logit_loss in (softmax_ce, sigmoid_bce)
-        self.gemm = _gemm_for(net.dtype)
+        self.fused = net.logit_loss is softmax_ce or net.logit_loss is sigmoid_bce
+        self.softmax_ce = net.logit_loss is softmax_ce
+        self.tanh_output = net.output.name == "tanh"
+        self.gemm, self.gemv = _blas_for(net.dtype)
+        self.b_flat = [None] + [v.reshape(-1) for v in net.b[1:]]        # views of b[l], (n_l,)
         self._buffers: dict[int, _Buffers] = {}
 
     def epoch(self, order: Array, learning_rate: float) -> tuple[float, float]:
         """One epoch over the columns in order; returns (mean loss, accuracy) over its minibatches."""
-        loss_sum, correct = 0.0, 0
-        for start in range(0, order.shape[0], self.batch_size):
-            batch_loss, batch_correct = self.step(order[start:start + self.batch_size], learning_rate)
-            loss_sum += batch_loss
-            correct += batch_correct
+        loss_sum = 0.0
+        predicted = np.empty(order.shape[0], np.int64)
+        n = self.batch_size
+        for start in range(0, order.shape[0], n):
+            loss_sum += self.step(order[start:start + n], learning_rate, predicted[start:start + n])
         m = max(order.shape[0], 1)
-        return loss_sum / m, correct / m
+        return loss_sum / m, int(np.count_nonzero(predicted == self.labels[order])) / m
 
-    def step(self, idx: Array, learning_rate: float) -> tuple[float, int]:
-        """One SGD step on the columns idx; returns (sum of the examples' losses, number correct)."""
-        net, W, b = self.net, self.net.W, self.net.b
+    def step(self, idx: Array, learning_rate: float, predicted: Array) -> float:
+        """One SGD step on the columns idx: writes the class the forward pass predicts for each
+        into predicted and returns the sum of the examples' losses."""
+        net, W, L = self.net, self.net.W, self.net.L
         k = idx.shape[0]
         buf = self._buffers.get(k) or self._buffers.setdefault(k, _Buffers(net.sizes, k, net.dtype))
-        a = [self.X[:, idx]] + [None] * net.L
-        Y = self.Y[:, idx]
-        for l in range(1, net.L + 1):                                   # forward
+        a = [self.X[:, idx]] + [None] * L
+        for l in range(1, L + 1):                                       # forward
             z = np.matmul(W[l], a[l - 1], out=buf.z[l])
-            z += b[l]
-            a[l] = self.forward_into[l](z, buf.a[l])
-        loss, delta = self._output(buf.z[net.L], a[net.L], Y)            # Equation 1
-        correct = int(np.count_nonzero(classes(a[net.L], net.output.name == "tanh") == self.labels[idx]))
-        for l in range(net.L, 0, -1):
+            z += net.b[l]
+            if l == L and self.softmax_ce:
+                a[l], buf.lse = _softmax_lse_into(z, buf.a[l])
+            else:
+                a[l] = self.forward_into[l](z, buf.a[l])
+        if a[L].shape[0] > 1:
+            a[L].argmax(axis=0, out=predicted)
+        else:
+            predicted[:] = classes(a[L], self.tanh_output)
+        loss, delta, scale = self._output(buf, a[L], self.Y[:, idx])      # Equation 1: δ[L] = scale · delta
+        alpha = learning_rate * scale
+        for l in range(L, 0, -1):
             if l > 1:
                 e = np.matmul(W[l].T, delta, out=buf.e[l - 1])          # Equation 2, W[l] before its update
-            _descend(W[l], delta, a[l - 1], learning_rate, self.gemm)   # Equation 3 + update
-            b[l] -= learning_rate * np.sum(delta, axis=1, keepdims=True)  # Equation 4 + update
+            _descend(W[l], delta, a[l - 1], alpha, self.gemm)           # Equation 3 + update
+            self.gemv(-alpha, delta.T, buf.ones, 1.0, self.b_flat[l], 0, 1, 0, 1, 1, 1)  # Equation 4 + update
             if l > 1:
                 delta = _times_sigma_prime(e, buf.z[l - 1], a[l - 1], net.hidden)
-        return loss, correct
+        return loss
 
-    def _output(self, z: Array, a: Array, Y: Array) -> tuple[float, Array]:
-        """(sum of the batch's losses, δ[L]) from the forward pass's z[L] and a[L]."""
-        net, k = self.net, z.shape[1]
-        if self.fused:                                 # δ[L] = (a[L] − y)/m for both logit losses
-            if net.logit_loss is softmax_ce:
-                z_max = np.max(z, axis=0, keepdims=True)
-                lse = z_max + np.log(np.sum(np.exp(z - z_max), axis=0, keepdims=True))
-                loss = float(np.sum(lse) - np.sum(Y * z))
+    def _output(self, buf: _Buffers, a: Array, Y: Array) -> tuple[float, Array, float]:
+        """(sum of the batch's losses, delta, scale) with δ[L] = scale · delta, from the forward pass.
+
+        For the logit losses δ[L] = (a[L] − y)/m: delta is a[L] − y and the 1/m is
+        left to the update (α/m), one pass fewer; the backward pass is linear in δ.
+        """
+        net, z = self.net, buf.z[self.net.L]
+        k = z.shape[1]
+        if self.fused:
+            if self.softmax_ce:                            # Σ_j (log Σ_i exp(z_ij) − y_j · z_j)
+                loss = float(buf.lse.sum() - np.vdot(Y, z))
             else:
-                loss = float(np.sum(np.logaddexp(0, z) - Y * z))
-            delta = a - Y
-            delta *= 1.0 / k
-            return loss, delta
+                loss = float((np.logaddexp(0, z) - Y * z).sum())
+            return loss, np.subtract(a, Y, out=buf.delta), 1.0 / k
         loss = net.loss_fn.value(a, Y) * k
         grad_a = net.loss_fn.gradient(a, Y)
-        return loss, _times_sigma_prime(grad_a, z, a, net.output)
+        return loss, _times_sigma_prime(grad_a, z, a, net.output), 1.0

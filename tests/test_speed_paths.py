@@ -167,7 +167,7 @@ def test_the_update_folded_into_one_gemm_is_w_minus_alpha_delta_a_transposed(dty
     a_prev = np.asarray(rng.normal(size=(6, 5)), dtype=dtype, order=order)
     expected = W - 0.3 * (delta @ a_prev.T)
     same = W
-    _fast._descend(W, delta, a_prev, 0.3, _fast._gemm_for(np.dtype(dtype)))
+    _fast._descend(W, delta, a_prev, 0.3, _fast._blas_for(np.dtype(dtype))[0])
     assert W is same
     np.testing.assert_allclose(W, expected, rtol=16 * np.finfo(dtype).eps, atol=16 * np.finfo(dtype).eps)
 
