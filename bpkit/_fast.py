@@ -167,12 +167,12 @@ class Trainer:
             for p in (net.W[l], net.b[l]):
                 if not (type(p) is np.ndarray and p.dtype == net.dtype and p.flags.c_contiguous
                         and p.flags.writeable):
-                    raise ValueError("the fast path needs C-ordered, writeable W[l], b[l] of the network's dtype")
+                    raise ValueError("the fast path needs C-ordered writeable W[l], b[l] of the network's dtype")
         self.net = net
         # Fortran order keeps each column (example) contiguous, so gathering a
         # shuffled minibatch copies whole columns rather than striding rows.
         self.X = np.asfortranarray(X)
-        self.Y = np.ascontiguousarray(Y)      # n_L short rows: C order, so np.vdot(Y[:, idx], z) needs no copy
+        self.Y = np.ascontiguousarray(Y)      # C order, so np.vdot(Y[:, idx], z) needs no copy
         self.labels = labels
         self.batch_size = batch_size
         self.forward_into = [None] + [_forward_into(net.activation(l)) for l in range(1, net.L + 1)]
