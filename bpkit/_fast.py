@@ -167,7 +167,7 @@ class Trainer:
             for p in (net.W[l], net.b[l]):
                 if not (type(p) is np.ndarray and p.dtype == net.dtype and p.flags.c_contiguous
                         and p.flags.writeable):
-                    raise ValueError("the fast path needs C-ordered writeable W[l], b[l] of the network's dtype")
+                    raise ValueError("the fast path needs C-ordered writeable W[l], b[l] of the net's dtype")
         self.net = net
         # Fortran order keeps each column (example) contiguous, so gathering a
         # shuffled minibatch copies whole columns rather than striding rows.
