@@ -109,10 +109,11 @@ def blas_description() -> str:
     try:
         from threadpoolctl import threadpool_info
 
-        for pool in threadpool_info():
-            if pool.get("user_api") == "blas":
-                return (f"{pool.get('internal_api')} {pool.get('version')}, kernel "
-                        f"{pool.get('architecture')}, {pool.get('num_threads')} thread(s)")
+        pools = [f"{pool.get('internal_api')} {pool.get('version')} ({os.path.basename(pool.get('filepath', ''))}), "
+                 f"kernel {pool.get('architecture')}, {pool.get('num_threads')} thread(s)"
+                 for pool in threadpool_info() if pool.get("user_api") == "blas"]
+        if pools:   # numpy's, and scipy's (bpkit's fast path calls scipy.linalg.blas)
+            return "; ".join(pools)
     except ImportError:
         pass
     lib = _openblas_lib()
