@@ -109,8 +109,8 @@ def blas_description() -> str:
     try:
         from threadpoolctl import threadpool_info
 
-        pools = [f"{pool.get('internal_api')} {pool.get('version')} ({os.path.basename(pool.get('filepath', ''))}), "
-                 f"kernel {pool.get('architecture')}, {pool.get('num_threads')} thread(s)"
+        pools = [f"{pool.get('internal_api')} {pool.get('version')} "
+                 f"({os.path.basename(pool.get('filepath', ''))}), kernel {pool.get('architecture')}, {pool.get('num_threads')} thread(s)"
                  for pool in threadpool_info() if pool.get("user_api") == "blas"]
         if pools:   # numpy's, and scipy's (bpkit's fast path calls scipy.linalg.blas)
             return "; ".join(pools)
