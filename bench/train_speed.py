@@ -105,12 +105,13 @@ def pin_threads() -> tuple[str, object]:
 
 
 def blas_description() -> str:
-    """Which BLAS numpy uses, its kernel (core type) and thread count."""
+    """Which BLAS libraries are loaded (numpy's, scipy's), their kernel (core type) and thread count."""
     try:
         from threadpoolctl import threadpool_info
 
         pools = [f"{pool.get('internal_api')} {pool.get('version')} "
-                 f"({os.path.basename(pool.get('filepath', ''))}), kernel {pool.get('architecture')}, {pool.get('num_threads')} thread(s)"
+                 f"({os.path.basename(pool.get('filepath', ''))}), kernel {pool.get('architecture')}, "
+                 f"{pool.get('num_threads')} thread(s)"
                  for pool in threadpool_info() if pool.get("user_api") == "blas"]
         if pools:   # numpy's, and scipy's (bpkit's fast path calls scipy.linalg.blas)
             return "; ".join(pools)
