@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.linalg import blas
 
 from . import activations as act
 from .losses import sigmoid_bce, softmax_ce
@@ -124,7 +123,10 @@ def _times_sigma_prime(e: Array, z: Array, a: Array, activation: act.Activation)
 
 
 def _blas_for(dtype: np.dtype):
-    """(gemm, gemv) of scipy's BLAS for float64 or float32."""
+    """(gemm, gemv) of scipy's BLAS for float64 or float32. scipy is imported here, on the
+    first training run, so that import bpkit (every grading worker does it) stays quick."""
+    from scipy.linalg import blas
+
     return (blas.dgemm, blas.dgemv) if dtype == np.float64 else (blas.sgemm, blas.sgemv)
 
 
