@@ -1,17 +1,15 @@
-r"""Activation functions :math:`\sigma` and their derivatives :math:`\sigma'`.
+"""Activation functions σ and their derivatives σ′.
 
-Each activation is an :class:`Activation` object with three methods:
+Each activation is an Activation object with three methods:
 
-* ``forward(z)`` gives :math:`a = \sigma(z)`;
-* ``derivative(z)`` gives :math:`\sigma'(z)` entry by entry (taken at
-  :math:`z`, never at :math:`a`);
-* ``backward(z, grad_a)`` gives :math:`\partial L/\partial z` from
-  :math:`\partial L/\partial a`. For an element-wise activation this is the
-  Hadamard product ``grad_a * derivative(z)`` of Equations 1 and 2; for
+* forward(z) gives a = σ(z);
+* derivative(z) gives σ′(z) entry by entry (taken at z, never at a);
+* backward(z, grad_a) gives ∂L/∂z from ∂L/∂a. For an element-wise activation
+  this is the Hadamard product grad_a ⊙ σ′(z) of Equations 1 and 2; for
   softmax, whose outputs depend on every input of their column, it is the
   Jacobian-transpose product.
 
-Look an activation up by name with :func:`get_activation`, or pass the object.
+Look an activation up by name with get_activation, or pass the object.
 
 >>> import numpy as np
 >>> z = np.array([[-1.0], [0.0], [2.0]])
@@ -24,7 +22,7 @@ array([[0.25]])
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,58 +33,51 @@ Array = np.ndarray
 
 @dataclass(frozen=True)
 class Activation:
-    """An activation function with its derivative.
+    """An activation function σ with its derivative σ′.
 
     Attributes:
-        name: the name used by :func:`get_activation`.
-        forward: ``z -> sigma(z)``, any shape.
-        derivative: ``z -> sigma'(z)``, same shape as ``z``; ``None`` for
-            softmax, which has no element-wise derivative.
-        elementwise: ``True`` when :math:`a_i` depends only on :math:`z_i`.
+        name: the name used by get_activation.
+        forward: z -> σ(z), any shape.
+        derivative: z -> σ′(z), same shape as z (taken at z, never at a);
+            None for softmax, which has no element-wise derivative.
+        elementwise: True when a_i depends only on z_i.
+        derivative_from_output: optional a -> σ′(z) written in terms of the
+            output a = σ(z) (for the sigmoid a(1 − a), for tanh 1 − a²): the
+            same numbers without evaluating σ again. Only bpkit's private
+            training fast path uses it; the equations always take σ′ at z.
+
+    >>> sigmoid.forward(np.zeros((1, 1))), sigmoid.derivative(np.zeros((1, 1)))
+    (array([[0.5]]), array([[0.25]]))
     """
 
     name: str
     forward: Callable[[Array], Array]
     derivative: Callable[[Array], Array] | None
     elementwise: bool = True
+    derivative_from_output: Callable[[Array], Array] | None = field(default=None, repr=False, compare=False)
 
     def __call__(self, z: Array) -> Array:
-        r""":math:`\sigma(z)`, after checking ``z`` (lists, numbers and integer arrays are converted)."""
+        """σ(z), after checking z (lists, numbers and integer arrays are converted)."""
         return self.forward(as_real_array(z, "z"))
 
-    def backward(self, z: Array, grad_a: Array, *, a: Array | None = None) -> Array:
-        r""":math:`\partial L/\partial z` from :math:`\partial L/\partial a` at ``z``.
+    def backward(self, z: Array, grad_a: Array) -> Array:
+        """∂L/∂z from ∂L/∂a at z.
 
-        Element-wise: :math:`\partial L/\partial a \odot \sigma'(z)`.
-        Softmax (per column): :math:`s \odot (g - s^T g)` with :math:`s = \mathrm{softmax}(z)`.
+        Element-wise: ∂L/∂a ⊙ σ′(z), the product in Equations 1 and 2.
+        Softmax (per column): s ⊙ (g − sᵀg) with s = softmax(z) and g = ∂L/∂a,
+        the Jacobian-transpose product, since each output depends on the
+        whole column.
 
-        ``a``, optional, is :math:`\sigma(z)` when the caller already has it
-        (the forward pass's activations). The built-in element-wise activations
-        then write :math:`\sigma'(z)` in terms of it -- :math:`a(1-a)` for the
-        sigmoid, :math:`1-a^2` for tanh -- instead of evaluating
-        :math:`\sigma(z)` again: the same numbers, computed faster. This is
-        still :math:`\sigma'` *at* ``z`` (not :math:`\sigma'(a)`, a classic
-        bug). Softmax reuses ``a`` as :math:`s`; other activations ignore it.
+        >>> sigmoid.backward(np.zeros((1, 1)), np.array([[2.0]]))   # 2 · σ′(0)
+        array([[0.5]])
         """
         z = as_real_array(z, "z")
         grad_a = as_real_array(grad_a, "grad_a")
         if z.shape != grad_a.shape:
             raise ValueError(f"grad_a has shape {grad_a.shape} but z has shape {z.shape}; they must match")
         if self.elementwise:
-            from_a = _DERIVATIVE_FROM_OUTPUT.get(self.derivative) if a is not None else None
-            if from_a is None:
-                d = self.derivative(z)
-            else:
-                a = as_real_array(a, "a")
-                if a.shape != z.shape:
-                    raise ValueError(f"a has shape {a.shape} but z has shape {z.shape}; a must be sigma(z)")
-                d = from_a(a)
-            if (self.derivative in _RETURNS_NEW_ARRAY and type(d) is np.ndarray and type(grad_a) is np.ndarray
-                    and d.shape == grad_a.shape and d.dtype == grad_a.dtype):
-                d *= grad_a  # d is a new array of the result's shape and dtype: reuse it
-                return d
-            return grad_a * d
-        s = self.forward(z) if a is None else as_real_array(a, "a")
+            return grad_a * self.derivative(z)
+        s = self.forward(z)
         return s * (grad_a - np.sum(s * grad_a, axis=0, keepdims=True))
 
     def __repr__(self) -> str:
@@ -94,19 +85,7 @@ class Activation:
 
 
 def _sigmoid(z: Array) -> Array:
-    if type(z) is np.ndarray and z.dtype in _FLOAT32_64 and z.ndim:
-        # 1/(1 + e^-z), computed in place (4 passes over z, one new array). For
-        # very negative z, e^-z overflows to inf and the result is exactly 0,
-        # which is sigma(z) correctly rounded down to the subnormal range
-        # (sigma(z) < 2.3e-308 in float64, < 1.2e-38 in float32). The overflow
-        # is expected, so it is silenced; there is no 0/0 or inf/inf anywhere.
-        with np.errstate(over="ignore"):
-            s = np.negative(z)
-            np.exp(s, out=s)
-        s += 1.0
-        return np.divide(1.0, s, out=s)
-    # Anything else (lists, scalars, 0-d arrays, float16, ...): exp(-|z|) never
-    # overflows: for z >= 0 use 1/(1+e^-z), for z < 0 use e^z/(1+e^z).
+    # exp(-|z|) never overflows: for z >= 0 use 1/(1+e^-z), for z < 0 use e^z/(1+e^z).
     z = np.asarray(z)
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -114,11 +93,7 @@ def _sigmoid(z: Array) -> Array:
 
 def _sigmoid_derivative(z: Array) -> Array:
     s = _sigmoid(z)
-    if type(s) is not np.ndarray:
-        return s * (1.0 - s)
-    d = 1.0 - s
-    d *= s  # s (1 - s), without a third array
-    return d
+    return s * (1.0 - s)
 
 
 def _tanh_derivative(z: Array) -> Array:
@@ -131,7 +106,7 @@ def _relu(z: Array) -> Array:
 
 
 def _float_dtype(z: Array) -> np.dtype:
-    """``z``'s dtype if it is floating, else float64 (a derivative of integers is still real)."""
+    """z's dtype if it is floating, else float64 (a derivative of integers is still real)."""
     return z.dtype if z.dtype.kind == "f" else np.dtype(np.float64)
 
 
@@ -164,33 +139,17 @@ def _identity_derivative(z: Array) -> Array:
 
 def _softmax(z: Array) -> Array:
     # Subtracting each column's max leaves softmax unchanged and keeps exp() <= 1.
-    if type(z) is np.ndarray and z.dtype.kind == "f" and z.ndim:
-        # The same arithmetic in place, with the ufunc reductions np.max / np.sum call.
-        e = z - np.maximum.reduce(z, axis=0, keepdims=True)
-        np.exp(e, out=e)
-        e /= np.add.reduce(e, axis=0, keepdims=True)
-        return e
     e = np.exp(z - np.max(z, axis=0, keepdims=True))
     return e / np.sum(e, axis=0, keepdims=True)
 
 
-_FLOAT32_64 = (np.dtype(np.float32), np.dtype(np.float64))
-
-#: The built-in derivatives, which always return a new array: ``backward`` may
-#: multiply ``grad_a`` into it in place instead of allocating a third array.
-_RETURNS_NEW_ARRAY = frozenset({
-    _sigmoid_derivative, _tanh_derivative, _relu_derivative, _leaky_relu_derivative, _identity_derivative,
-})
-
-# sigma'(z) in terms of a = sigma(z), for ``Activation.backward(z, grad_a, a=a)``:
-# each gives the same numbers as the derivative it stands for (a is exactly what
-# the forward function returned for z), without evaluating sigma again.
+# sigma'(z) in terms of a = sigma(z), for the training fast path (bpkit._fast):
+# each gives the same numbers as the derivative it stands for, a being exactly
+# what the forward function returned for z, without evaluating sigma again.
 
 
 def _sigmoid_derivative_from_output(a: Array) -> Array:
-    d = 1.0 - a
-    d *= a  # a (1 - a) = sigma'(z)
-    return d
+    return a * (1.0 - a)
 
 
 def _tanh_derivative_from_output(a: Array) -> Array:
@@ -201,29 +160,28 @@ def _relu_derivative_from_output(a: Array) -> Array:
     return (a > 0).astype(_float_dtype(a))  # max(z, 0) > 0 exactly when z > 0
 
 
+def _identity_derivative_from_output(a: Array) -> Array:
+    return np.ones_like(a)
+
+
 def _leaky_relu_derivative_from_output(a: Array) -> Array:
     return np.where(a > 0, 1.0, LEAKY_SLOPE).astype(_float_dtype(a))  # a > 0 exactly when z > 0
 
 
-_DERIVATIVE_FROM_OUTPUT = {
-    _sigmoid_derivative: _sigmoid_derivative_from_output,
-    _tanh_derivative: _tanh_derivative_from_output,
-    _relu_derivative: _relu_derivative_from_output,
-    _leaky_relu_derivative: _leaky_relu_derivative_from_output,
-    _identity_derivative: _identity_derivative,
-}
-
-#: sigma(z) = 1/(1+e^-z), computed without overflow; sigma'(z) = sigma(z)(1 - sigma(z)).
-sigmoid = Activation("sigmoid", _sigmoid, _sigmoid_derivative)
-#: tanh(z); derivative 1 - tanh(z)^2.
-tanh = Activation("tanh", np.tanh, _tanh_derivative)
+#: σ(z) = 1/(1 + e^(−z)), computed without overflow; σ′(z) = σ(z)(1 − σ(z)).
+sigmoid = Activation("sigmoid", _sigmoid, _sigmoid_derivative,
+                     derivative_from_output=_sigmoid_derivative_from_output)
+#: tanh(z); derivative 1 − tanh(z)².
+tanh = Activation("tanh", np.tanh, _tanh_derivative, derivative_from_output=_tanh_derivative_from_output)
 #: max(z, 0); derivative 1 for z > 0 and 0 otherwise (0 at the kink z = 0).
-relu = Activation("relu", _relu, _relu_derivative)
-#: z for z > 0, 0.01 z otherwise.
-leaky_relu = Activation("leaky_relu", _leaky_relu, _leaky_relu_derivative)
+relu = Activation("relu", _relu, _relu_derivative, derivative_from_output=_relu_derivative_from_output)
+#: z for z > 0, 0.01 z otherwise; derivative 1 or 0.01.
+leaky_relu = Activation("leaky_relu", _leaky_relu, _leaky_relu_derivative,
+                        derivative_from_output=_leaky_relu_derivative_from_output)
 #: z itself ("linear"); derivative 1.
-identity = Activation("identity", _identity, _identity_derivative)
-#: exp(z_i) / sum_j exp(z_j) over each column, max-shifted so exp never overflows.
+identity = Activation("identity", _identity, _identity_derivative,
+                      derivative_from_output=_identity_derivative_from_output)
+#: exp(z_i) / Σ_j exp(z_j) over each column, max-shifted so exp never overflows.
 softmax = Activation("softmax", _softmax, None, elementwise=False)
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -233,7 +191,7 @@ ACTIVATIONS["linear"] = identity
 
 
 def get_activation(activation: str | Activation) -> Activation:
-    """Return the :class:`Activation` named ``activation`` (or the object itself).
+    """Return the Activation named activation ("sigmoid", "tanh", "relu", ...), or the object itself.
 
     >>> get_activation("tanh")
     Activation('tanh')

@@ -1,17 +1,15 @@
-r"""Numerical gradients by central differences, the ground truth for every check.
+"""Numerical gradients by central differences, the ground truth for every check.
 
-For a scalar function :math:`f` of an array :math:`x`,
+For a scalar function f of an array x,
 
-.. math:: \frac{\partial f}{\partial x_i} \approx \frac{f(x + h e_i) - f(x - h e_i)}{2h}.
+    ∂f/∂x_i ≈ (f(x + h e_i) − f(x − h e_i)) / (2h).
 
-**Choice of step.** The truncation error of a central difference shrinks like
-:math:`h^2` while the round-off error grows like :math:`\varepsilon/h`
-(:math:`\varepsilon \approx 2.2\times10^{-16}` in float64); the sum is smallest
-near :math:`h \approx \varepsilon^{1/3} \approx 10^{-5}`. Measured on an
-8-16-16-4 sigmoid network the relative error is about 5e-10 at
-:math:`h = 10^{-4}`, 1e-10 at :math:`10^{-5}` and 1e-9 at :math:`10^{-6}`. We
-use :math:`h = 10^{-5}\,\max(1, |x_i|)`, so the step is relative to the
-entry's own size. Always evaluate :math:`f` in float64.
+Choice of step: the truncation error of a central difference shrinks like h²
+while the round-off error grows like ε/h (ε ≈ 2.2e-16 in float64); the sum is
+smallest near h ≈ ε^(1/3) ≈ 1e-5. Measured on an 8-16-16-4 sigmoid network
+the relative error is about 5e-10 at h = 1e-4, 1e-10 at 1e-5 and 1e-9 at
+1e-6. We use h = 1e-5 · max(1, |x_i|), so the step is relative to the entry's
+own size. Always evaluate f in float64.
 
 >>> import numpy as np
 >>> x = np.array([[1.0, 2.0]])
@@ -39,20 +37,20 @@ def numerical_gradient(
     f: Callable[[Array], float], x: Array, h: float = DEFAULT_STEP,
     entries: Iterable[tuple[int, ...]] | None = None,
 ) -> Array:
-    r"""Central-difference gradient of a scalar function ``f`` at ``x``.
+    """Central-difference gradient of a scalar function f at x.
 
-    ``x`` is changed in place one entry at a time and always restored, so
-    ``f`` may close over ``x`` (for example a network's ``W[2]``).
+    x is changed in place one entry at a time and always restored, so f may
+    close over x (for example a network's W[2]).
 
     Args:
-        f: a function of ``x`` returning a scalar (it is called with ``x`` itself).
+        f: a function of x returning a scalar (it is called with x itself).
         x: a float array of any shape; not changed on return.
-        h: relative step; entry ``i`` moves by :math:`h \max(1, |x_i|)`.
+        h: the relative step; entry i moves by h · max(1, |x_i|).
         entries: index tuples to differentiate; the others are left at 0.
-            ``None`` means every entry.
+            None means every entry.
 
     Returns:
-        An array of ``x``'s shape holding :math:`\partial f/\partial x_i`.
+        An array of x's shape holding ∂f/∂x_i.
 
     >>> x = np.array([[3.0]])
     >>> numerical_gradient(lambda v: float(v[0, 0] ** 2), x).round(6)
@@ -79,10 +77,10 @@ def numerical_gradient(
 def directional_derivative(
     f: Callable[[Array], float], x: Array, direction: Array, h: float = DEFAULT_STEP
 ) -> float:
-    r"""Central difference of ``f`` along ``direction``: :math:`\nabla f(x) \cdot d`.
+    """Central difference of f along direction d: ∇f(x) · d.
 
-    Two evaluations of ``f`` check a whole gradient at once: compare the
-    result with ``np.sum(analytic_gradient * direction)``. ``x`` is restored.
+    Two evaluations of f check a whole gradient at once: compare the result
+    with np.sum(analytic_gradient * direction). x is restored.
 
     >>> x = np.array([[1.0, 2.0]]); d = np.array([[1.0, 0.0]])
     >>> round(directional_derivative(lambda v: float(np.sum(v ** 2)), x, d), 6)
@@ -115,7 +113,7 @@ def random_direction(shape: tuple[int, ...], seed: int | None = 0) -> Array:
 
 
 def relative_error(a: Array, b: Array) -> float:
-    r"""Norm-wise relative error :math:`\lVert a-b\rVert / (\lVert a\rVert + \lVert b\rVert)`.
+    """Norm-wise relative error ‖a − b‖ / (‖a‖ + ‖b‖).
 
     0 when both are zero. Around 1e-9 or less means "agree" for a float64
     central difference; 1e-2 or more means a bug.
@@ -132,8 +130,8 @@ def relative_error(a: Array, b: Array) -> float:
 
 
 def network_numerical_gradients(net, X: Array, Y: Array, h: float = DEFAULT_STEP):
-    """Central-difference ``(dW, db)`` of ``net.loss(X, Y)`` for every parameter of a
-    :class:`~bpkit.network.Network`, indexed like ``net.W`` and ``net.b``.
+    """Central-difference (dW, db) of net.loss(X, Y) for every parameter of a
+    Network, indexed like net.W and net.b.
 
     Costs two forward passes per parameter: use it on small networks.
     """
@@ -146,7 +144,7 @@ def network_numerical_gradients(net, X: Array, Y: Array, h: float = DEFAULT_STEP
 
 
 def _scalar(value: object) -> float:
-    """``f(x)`` as a float, or a clear error when ``f`` did not return one number."""
+    """f(x) as a float, or a clear error when f did not return one number."""
     if isinstance(value, np.ndarray) and value.size != 1:
         raise TypeError(f"f must return a single number; got ndarray of shape {value.shape}")
     try:

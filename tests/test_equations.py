@@ -87,6 +87,45 @@ def test_forward_step_returns_z_and_sigma_of_z(activation, single, seed, dims):
     np.testing.assert_array_equal(a, get_activation(activation)(z))
 
 
+def _students_sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+@pytest.mark.parametrize(("sigma", "name"), [(np.tanh, "tanh"), (_students_sigmoid, "sigmoid"),
+                                             (lambda z: np.maximum(z, 0), "relu")])
+def test_forward_step_takes_a_plain_function_as_sigma(sigma, name):
+    """Lesson 01's exercise forward_step(W, a_prev, b, sigma) and bpkit's have one contract."""
+    rng = np.random.default_rng(3)
+    W, a_prev, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 5)), rng.normal(size=(3, 1))
+    z, a = forward_step(W, a_prev, b, sigma)
+    np.testing.assert_allclose(z, W @ a_prev + b, rtol=1e-14, atol=1e-15)
+    np.testing.assert_array_equal(a, sigma(z))
+    np.testing.assert_allclose(a, forward_step(W, a_prev, b, name)[1], rtol=1e-14, atol=1e-300)
+    with pytest.raises(ValueError, match=r"W\[2\] has shape \(3, 4\) but a\[1\] has 5 rows"):
+        forward_step(W, rng.normal(size=(5, 2)), b, sigma, layer=2)
+
+
+@pytest.mark.parametrize(("fn", "formula"), [
+    (forward_step, "z = W @ a_prev + b"),
+    (output_error, "return grad_a * sigma.derivative(z)"),
+    (backprop_error, "return (W_next.T @ delta_next) * sigma.derivative(z)"),
+    (weight_gradient, "return delta @ a_prev.T"),
+    (bias_gradient, "return np.sum(delta, axis=1, keepdims=True)"),
+    (sgd_update, "return param - learning_rate * grad"),
+])
+def test_each_equation_body_is_one_check_and_its_formula(fn, formula):
+    """What bpkit.backprop_error?? shows a student: the check line, then the formula."""
+    import inspect
+
+    source = inspect.getsource(fn)
+    body = source.split('"""')[2].strip().splitlines()
+    assert len(body) <= 4, body
+    assert "=" in body[0] and "(" in body[0]       # the one line that checks the arguments
+    assert formula in [line.strip() for line in body]
+    for forbidden in (":math:", "``", ":class:", ":func:", ":meth:"):
+        assert forbidden not in fn.__doc__, (fn.__name__, forbidden)
+
+
 @SINGLE_OR_BATCH
 @CORE_SETTINGS
 @given(seed=seeds, dims=distinct_dims)
@@ -285,3 +324,24 @@ def test_central_difference_restores_its_input():
     before = x.copy()
     central_difference(lambda v: float(np.sum(v ** 2)), x, 1e-5)
     np.testing.assert_array_equal(x, before)
+
+
+def test_no_public_docstring_of_the_core_modules_shows_raw_rest():
+    """help(bpkit.X) and X? in a notebook show plain text: no :math:, ``literals`` or :class: roles."""
+    import inspect
+
+    import bpkit
+    from bpkit import activations, equations, losses, network, numgrad
+
+    objects = [bpkit, activations, equations, losses, network, numgrad]
+    for module in objects[1:]:
+        for name, obj in vars(module).items():
+            if not name.startswith("_") and getattr(obj, "__module__", None) == module.__name__:
+                objects.append(obj)
+                if inspect.isclass(obj):
+                    objects += [m for n, m in vars(obj).items() if not n.startswith("_") and callable(m)]
+    assert len(objects) > 30
+    for obj in objects:
+        doc = inspect.getdoc(obj) or ""
+        for raw in (":math:", "``", ":class:", ":func:", ":meth:", ":mod:", ".. math::"):
+            assert raw not in doc, (getattr(obj, "__name__", obj), raw)

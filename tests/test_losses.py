@@ -7,12 +7,17 @@ import pytest
 from helpers_core import check_gradient, one_hot
 
 import bpkit
+from bpkit import Network
 from bpkit.losses import (
     binary_cross_entropy,
     cross_entropy,
     get_loss,
     log_sum_exp,
+    logit_loss,
     mse,
+    sigmoid_bce,
+    sigmoid_binary_cross_entropy,
+    softmax_ce,
     softmax_cross_entropy,
 )
 
@@ -183,3 +188,109 @@ def test_loss_is_callable_and_has_a_helpful_repr():
 def test_unknown_loss_is_a_clear_error():
     with pytest.raises(ValueError, match=r"unknown loss 'hinge'; choose one of \[.*'mse'.*\]"):
         get_loss("hinge")
+
+
+# --------------------------------------------------------------------------- sigmoid + BCE from the logits
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 6), (3, 4)])
+def test_sigmoid_bce_equals_bce_of_the_sigmoid_where_it_does_not_saturate(shape):
+    rng = np.random.default_rng(11)
+    z, y = rng.normal(0, 2, size=shape), rng.uniform(0, 1, size=shape)
+    loss, delta = sigmoid_binary_cross_entropy(z, y)
+    assert isinstance(loss, float)
+    assert loss == pytest.approx(binary_cross_entropy.value(bpkit.sigmoid(z), y), rel=1e-13)
+    np.testing.assert_allclose(delta, (bpkit.sigmoid(z) - y) / shape[1], rtol=1e-13, atol=1e-17)
+    via_eq1 = bpkit.output_error(binary_cross_entropy.gradient(bpkit.sigmoid(z), y), z, "sigmoid")
+    np.testing.assert_allclose(delta, via_eq1, rtol=1e-10, atol=1e-17)
+
+
+@pytest.mark.parametrize("scale", [1.0, 30.0, 200.0, 800.0])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sigmoid_bce_delta_is_the_gradient_of_its_loss_in_the_saturated_regime(scale, seed):
+    """Logits of size 30-800, where a = σ(z) rounds to 0 or 1 and BCE on a has to clip."""
+    rng = np.random.default_rng(seed)
+    z = rng.choice([-1.0, 1.0], size=(2, 5)) * rng.uniform(0.5, 1.0, size=(2, 5)) * scale
+    y = rng.integers(0, 2, size=(2, 5)).astype(float)
+    _, delta = sigmoid_binary_cross_entropy(z, y)
+    check_gradient(lambda v: sigmoid_binary_cross_entropy(v, y)[0], z, delta, what="sigmoid-BCE delta",
+                   magnitude=lambda v: np.sum(np.logaddexp(0, v)) + np.sum(np.abs(y * v)))
+
+
+@pytest.mark.parametrize("scale", [30.0, 200.0, 800.0])
+def test_softmax_ce_delta_is_the_gradient_of_its_loss_in_the_saturated_regime(scale):
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=(4, 5)) * scale
+    y = one_hot(rng.integers(0, 4, size=5), 4)
+    _, delta = softmax_cross_entropy(z, y)
+    check_gradient(lambda v: softmax_cross_entropy(v, y)[0], z, delta, what="softmax-CE delta",
+                   magnitude=lambda v: np.sum(np.abs(log_sum_exp(v))) + np.sum(np.abs(y * v)))
+
+
+def test_the_issue_example_is_exact_at_z_30_and_800():
+    """Network picks the fused sigmoid + BCE: loss 30 and db = -1 at z = -30 (clipped BCE gave 27.63
+    and -0.0936), and at z = -800 loss 800 and db = -1 (clipped BCE gave a gradient of exactly 0)."""
+    net = Network([2, 1], output="sigmoid", loss="binary_cross_entropy")
+    assert net.logit_loss is sigmoid_bce
+    X, Y = np.array([[1.0], [0.0]]), np.array([[1.0]])
+    for w in (30.0, 800.0):
+        net.W[1] = np.array([[-w, 0.0]])
+        loss, dW, db = net.gradients(X, Y)
+        assert loss == pytest.approx(w, rel=1e-15)
+        assert db[1][0, 0] == pytest.approx(-1.0, rel=1e-13)
+        np.testing.assert_allclose(dW[1], [[-1.0, 0.0]], rtol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_logit_losses_raise_no_warning_at_huge_logits(dtype):
+    z = np.array([[-800.0, 800.0, 0.0], [3.0, -3.0, 800.0]], dtype)
+    y = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]], dtype)
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        loss, delta = sigmoid_binary_cross_entropy(z, y)
+        ce_loss, ce_delta = softmax_cross_entropy(z, y)
+    assert np.isfinite(loss) and np.all(np.isfinite(delta)) and delta.dtype == dtype
+    assert np.isfinite(ce_loss) and ce_delta.dtype == dtype
+
+
+def test_logit_loss_is_chosen_for_the_two_fused_pairs_only():
+    assert logit_loss(bpkit.softmax, cross_entropy) is softmax_ce
+    assert logit_loss(bpkit.sigmoid, binary_cross_entropy) is sigmoid_bce
+    assert logit_loss(bpkit.sigmoid, cross_entropy) is None
+    assert logit_loss(bpkit.softmax, binary_cross_entropy) is None
+    assert logit_loss(bpkit.tanh, mse) is None
+    assert repr(softmax_ce) == "LogitLoss('softmax_cross_entropy')"
+
+
+# --------------------------------------------------------------------------- softmax-CE targets
+
+
+@pytest.mark.parametrize(("y", "pattern"), [
+    (np.array([[1.0, 1.0], [0.0, 1.0]]), r"y must hold probabilities .* column 1 of y sums to 2"),
+    (np.array([[0.0, 0.5], [0.0, 0.5]]), r"column 0 of y sums to 0"),
+    (np.array([[1.5, 0.5], [-0.5, 0.5]]), r"no negative entry; column 0 of y has -0.5"),
+])
+def test_softmax_cross_entropy_refuses_targets_that_are_not_probabilities(y, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        softmax_cross_entropy(np.zeros((2, 2)), y)
+
+
+def test_a_softmax_ce_network_names_Y_when_the_targets_are_not_probabilities():
+    net = Network([3, 4, 2], output="softmax", loss="cross_entropy")
+    X, Y = np.zeros((3, 2)), np.array([[1.0, 1.0], [1.0, 0.0]])
+    for call in (lambda: net.gradients(X, Y), lambda: net.loss(X, Y),
+                 lambda: net.train(X, Y, epochs=1, progress=False)):
+        with pytest.raises(ValueError, match=r"Y must hold probabilities .* column 0 of Y sums to 2"):
+            call()
+    with pytest.raises(ValueError, match=r"Y_val must hold probabilities"):
+        net.train(X, np.eye(2), epochs=1, progress=False, validation=(X, Y))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_soft_probability_targets_are_accepted_and_exact(dtype):
+    rng = np.random.default_rng(4)
+    z = rng.normal(size=(3, 4))
+    y = rng.dirichlet(np.ones(3), size=4).T.astype(dtype)     # columns sum to 1 up to rounding
+    _, delta = softmax_cross_entropy(z.astype(dtype), y)
+    np.testing.assert_allclose(delta, (bpkit.softmax(z) - y) / 4, rtol=1e-5 if dtype == np.float32 else 1e-12,
+                               atol=1e-7 if dtype == np.float32 else 1e-16)

@@ -240,21 +240,69 @@ def test_one_epoch_with_one_full_batch_is_one_gradient_step():
         np.testing.assert_allclose(W, W_expected, rtol=1e-12, atol=1e-15)
 
 
-def test_train_returns_a_history_per_epoch():
+def test_train_returns_a_history_per_epoch_from_the_minibatches_by_default():
     X, Y = blobs()
     X_val, Y_val = blobs(seed=1, m=40)
     net = Network([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce", seed=0)
     history = net.train(X, Y, epochs=5, batch_size=16, learning_rate=0.5,
                         validation=(X_val, Y_val), progress=False)
     assert isinstance(history, History)
+    assert history.evaluated == "minibatch means" and history.epochs == [1, 2, 3, 4, 5]
     assert len(history.loss) == len(history.accuracy) == 5
     assert len(history.val_loss) == len(history.val_accuracy) == 5
     assert all(isinstance(v, float) for v in history.loss + history.accuracy)
-    assert history.loss[-1] < history.loss[0]
-    assert history.loss[-1] == pytest.approx(net.loss(X, Y))
-    assert history.accuracy[-1] == net.accuracy(X, Y) and history.accuracy[-1] > 0.9
+    assert history.loss[-1] < history.loss[0] and history.accuracy[-1] > 0.9
+    # validation is measured on the validation data with the weights at the end of each epoch
     assert history.val_loss[-1] == pytest.approx(net.loss(X_val, Y_val))
+    assert history.val_accuracy[-1] == net.accuracy(X_val, Y_val)
     assert repr(history).startswith("History(epochs=5, loss=")
+
+
+@pytest.mark.parametrize(("output", "loss"), [("sigmoid", "bce"), ("softmax", "ce"), ("tanh", "mse")])
+def test_default_history_is_the_mean_over_the_epochs_minibatches(output, loss):
+    """Entry e is the mean over epoch e's examples of the loss and accuracy of the forward pass that
+    trained on them, each batch scored with the weights before its own update."""
+    rng = np.random.default_rng(5)
+    n_L = 3 if output == "softmax" else 1
+    X = rng.normal(size=(2, 37))
+    labels = rng.integers(0, n_L if n_L > 1 else 2, size=37)
+    Y = one_hot(labels, n_L) if n_L > 1 else labels[None, :].astype(float) * (2 if output == "tanh" else 1)
+    if output == "tanh":
+        Y = Y - 1.0          # targets -1 and 1
+    net = Network([2, 5, n_L], hidden="sigmoid", output=output, loss=loss, seed=3)
+    by_hand = Network([2, 5, n_L], hidden="sigmoid", output=output, loss=loss, seed=3)
+    history = net.train(X, Y, epochs=2, batch_size=8, learning_rate=0.4, seed=9, progress=False)
+    rng_order = np.random.default_rng(9)
+    for epoch in range(2):
+        order = rng_order.permutation(37)
+        loss_sum, correct = 0.0, 0
+        for start in range(0, 37, 8):
+            idx = order[start:start + 8]
+            loss_sum += by_hand.loss(X[:, idx], Y[:, idx]) * len(idx)
+            correct += by_hand.accuracy(X[:, idx], Y[:, idx]) * len(idx)
+            by_hand.update(*by_hand.backward(by_hand.forward(X[:, idx]), Y[:, idx]), 0.4)
+        assert history.loss[epoch] == pytest.approx(loss_sum / 37, rel=1e-12)
+        assert history.accuracy[epoch] == pytest.approx(correct / 37, rel=1e-12)
+
+
+def test_evaluate_every_records_the_full_data_every_k_epochs_and_the_last():
+    X, Y = blobs()
+    X_val, Y_val = blobs(seed=1, m=40)
+    net = Network([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce", seed=0)
+    history = net.train(X, Y, epochs=5, batch_size=16, learning_rate=0.5, validation=(X_val, Y_val),
+                        progress=False, evaluate_every=2)
+    assert history.evaluated == "full data" and history.epochs == [2, 4, 5]
+    assert len(history.loss) == len(history.accuracy) == len(history.val_loss) == 3
+    assert history.loss[-1] == pytest.approx(net.loss(X, Y))
+    assert history.accuracy[-1] == net.accuracy(X, Y)
+    assert history.val_loss[-1] == pytest.approx(net.loss(X_val, Y_val))
+    every = Network([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce", seed=0)
+    history_1 = every.train(X, Y, epochs=5, batch_size=16, learning_rate=0.5, progress=False,
+                            evaluate_every=1)
+    assert history_1.epochs == [1, 2, 3, 4, 5]
+    assert history_1.loss[1] == history.loss[0] and history_1.loss[3] == history.loss[1]
+    with pytest.raises(ValueError, match=r"evaluate_every must be an integer >= 1; got 0"):
+        every.train(X, Y, epochs=1, progress=False, evaluate_every=0)
 
 
 def test_train_without_validation_leaves_those_lists_empty_and_zero_epochs_changes_nothing():
@@ -321,11 +369,3 @@ def test_one_output_unit_predicts_by_the_midpoint_of_its_targets():
         net = Network([2, 1], output=output)
         assert np.array_equal(net._classes(np.array([a_L])), expected), output
         assert net.predict(X).shape == (3,)
-
-
-def test_softmax_backward_may_reuse_its_forward_output():
-    from bpkit import softmax
-
-    rng = np.random.default_rng(3)
-    z, g = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
-    np.testing.assert_allclose(softmax.backward(z, g, a=softmax(z)), softmax.backward(z, g), rtol=1e-14)

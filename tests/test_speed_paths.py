@@ -1,90 +1,102 @@
-"""The fast paths added for training speed (bench/train_speed.py) change no numbers or semantics.
+"""The private fast path of Network.train (bpkit._fast) gives the numbers of the literal equations.
 
-* ``sgd_update(..., out=)`` and ``Network.update(..., in_place=True)`` give the
-  same numbers as the default new-array update; ``train`` leaves arrays taken
-  from the network beforehand untouched.
-* ``Activation.backward`` / ``backprop_error`` / ``output_error`` with ``a=sigma(z)``
-  give exactly what they give without it.
-* ``Network.backward`` is exactly the composition of the public Equations 1-4.
-* The in-place sigmoid is accurate, warning-free and keeps float32.
+* For every hidden activation, every (output, loss) pair and both dtypes, train() ends with the
+  weights that forward / backward / update (the public equations) give, to rounding.
+* Network.backward is exactly the composition of the public Equations 1-4.
+* The tricks on their own: the in-place activations, σ′ from a, and the update folded into one
+  BLAS gemm, each against its plain formula.
+* train() leaves arrays taken from the network beforehand untouched and keeps the dtype.
 """
 
 import warnings
 
 import numpy as np
 import pytest
+from helpers_core import ALL_ACTIVATIONS, ELEMENTWISE, one_hot
 
 from bpkit import (
     Network,
+    _fast,
     backprop_error,
     bias_gradient,
     get_activation,
     output_error,
-    sgd_update,
     sigmoid,
-    softmax_cross_entropy,
     weight_gradient,
 )
 
-ELEMENTWISE = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
+OUTPUT_LOSS = [
+    ("sigmoid", "mse"), ("sigmoid", "binary_cross_entropy"), ("sigmoid", "cross_entropy"),
+    ("softmax", "cross_entropy"), ("softmax", "mse"), ("softmax", "binary_cross_entropy"),
+    ("identity", "mse"), ("tanh", "mse"), ("relu", "mse"), ("leaky_relu", "mse"),
+]
+#: max |W_fast - W_literal| / max |W_literal| after training: rounding only.
+ROUNDING = {np.float64: 1e-11, np.float32: 2e-4}
+
+
+def _data(output, loss, dtype, m=23, n_L=3, seed=1):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(4, m))
+    if loss == "mse" and output not in ("sigmoid", "softmax"):
+        Y = rng.normal(size=(n_L, m))
+    elif loss == "cross_entropy" or output == "softmax":
+        Y = one_hot(rng.integers(0, n_L, size=m), n_L)
+    else:
+        Y = rng.uniform(0.0, 1.0, size=(n_L, m))
+    return X.astype(dtype), Y.astype(dtype)
+
+
+def _by_the_equations(net, X, Y, epochs, batch_size, learning_rate, seed):
+    """What train() does, written with the public forward / backward / update only."""
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = rng.permutation(X.shape[1])
+        for start in range(0, X.shape[1], batch_size):
+            idx = order[start:start + batch_size]
+            dW, db = net.backward(net.forward(X[:, idx]), Y[:, idx])
+            net.update(dW, db, learning_rate)
+
+
+def _gap(fast, literal):
+    return max(float(np.max(np.abs(f.astype(np.float64) - s))) / float(np.max(np.abs(s)))
+               for f, s in zip(fast, literal, strict=True))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_sgd_update_out_matches_the_new_array_result(dtype):
-    rng = np.random.default_rng(0)
-    W = rng.normal(size=(4, 3)).astype(dtype)
-    g = rng.normal(size=(4, 3)).astype(dtype)
-    g_before = g.copy()
-    expected = sgd_update(W, g, 0.3)
-    out = np.empty_like(W)
-    assert sgd_update(W, g, 0.3, out=out) is out
-    np.testing.assert_array_equal(out, expected)
-    W_in_place = W.copy()
-    result = sgd_update(W_in_place, g, 0.3, out=W_in_place)
-    assert result is W_in_place and result.dtype == dtype
-    np.testing.assert_array_equal(W_in_place, expected)
-    np.testing.assert_array_equal(g, g_before)  # grad is never changed
+@pytest.mark.parametrize(("output", "loss"), OUTPUT_LOSS)
+@pytest.mark.parametrize("hidden", ALL_ACTIVATIONS)
+def test_train_gives_the_weights_of_the_literal_equations(hidden, output, loss, dtype):
+    X, Y = _data(output, loss, dtype)
+    make = lambda: Network([4, 6, 5, 3], hidden, output, loss, seed=2, dtype=dtype)  # noqa: E731
+    fast, literal = make(), make()
+    for net in (fast, literal):  # non-zero biases, so Equation 4 and the bias add are exercised
+        for l in range(1, net.L + 1):
+            net.b[l] = np.linspace(-0.3, 0.3, net.b[l].shape[0], dtype=dtype).reshape(-1, 1)
+    history = fast.train(X, Y, epochs=3, batch_size=5, learning_rate=0.1, seed=4, progress=False)
+    _by_the_equations(literal, X, Y, epochs=3, batch_size=5, learning_rate=0.1, seed=4)
+    assert all(np.isfinite(history.loss))
+    assert all(w.dtype == dtype for w in fast.W[1:] + fast.b[1:])
+    assert not np.allclose(fast.W[1], make().W[1])                      # it did train
+    assert _gap(fast.W[1:] + fast.b[1:], literal.W[1:] + literal.b[1:]) <= ROUNDING[dtype]
 
 
-@pytest.mark.parametrize(
-    "out", [np.empty((3, 4)), np.empty((4, 3), dtype=np.float32), [[0.0] * 3] * 4],
-    ids=["wrong shape", "wrong dtype", "not an array"],
-)
-def test_sgd_update_out_must_fit(out):
-    W, g = np.ones((4, 3)), np.ones((4, 3))
-    message = r"out must be an array of W\[2\]'s shape \(4, 3\) and dtype float64"
-    with pytest.raises(ValueError, match=message):
-        sgd_update(W, g, 0.1, name="W[2]", out=out)
-
-
-def _net_and_grads(dtype=np.float64):
-    rng = np.random.default_rng(1)
-    net = Network([5, 4, 3], "tanh", "softmax", "cross_entropy", seed=2, dtype=dtype)
-    X = rng.normal(size=(5, 6))
-    Y = np.eye(3)[:, rng.integers(0, 3, 6)]
-    dW, db = net.backward(net.forward(X), Y)
-    return net, X, Y, dW, db
-
-
-def test_update_in_place_gives_the_same_weights_and_keeps_the_arrays():
-    net_new, _, _, dW, db = _net_and_grads()
-    net_in_place, *_ = _net_and_grads()
-    old_arrays = net_new.W[1:] + net_new.b[1:]
-    old_values = [p.copy() for p in old_arrays]
-    net_new.update(dW, db, 0.2)
-    for p, v in zip(old_arrays, old_values, strict=True):  # default: new arrays, old ones unchanged
-        np.testing.assert_array_equal(p, v)
-    same_arrays = net_in_place.W[1:] + net_in_place.b[1:]
-    net_in_place.update(dW, db, 0.2, in_place=True)
-    for l in range(1, net_new.L + 1):
-        assert net_in_place.W[l] is same_arrays[l - 1]
-        np.testing.assert_array_equal(net_in_place.W[l], net_new.W[l])
-        np.testing.assert_array_equal(net_in_place.b[l], net_new.b[l])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_sigmoid_bce_trains_like_the_equations_in_saturation(dtype):
+    """|z| in the hundreds: the fused δ = (a − y)/m is exact where BCE on a would clip."""
+    X = np.array([[1.0, -1.0, 2.0, 0.5]], dtype)
+    Y = np.array([[1.0, 0.0, 0.0, 1.0]], dtype)
+    fast, literal = (Network([1, 1], output="sigmoid", loss="bce", dtype=dtype) for _ in range(2))
+    for net in (fast, literal):
+        net.W[1] = np.array([[-300.0]], dtype)
+    fast.train(X, Y, epochs=2, batch_size=2, learning_rate=0.1, seed=0, progress=False)
+    _by_the_equations(literal, X, Y, epochs=2, batch_size=2, learning_rate=0.1, seed=0)
+    assert _gap(fast.W[1:] + fast.b[1:], literal.W[1:] + literal.b[1:]) <= ROUNDING[dtype]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_train_leaves_arrays_taken_before_it_unchanged_and_keeps_dtype(dtype):
-    net, X, Y, _, _ = _net_and_grads(dtype)
+    X, Y = _data("softmax", "cross_entropy", dtype)
+    net = Network([4, 6, 5, 3], "tanh", "softmax", "cross_entropy", seed=2, dtype=dtype)
     before = net.W[1:] + net.b[1:]
     values = [p.copy() for p in before]
     net.train(X, Y, epochs=2, batch_size=4, learning_rate=0.5, progress=False)
@@ -94,55 +106,24 @@ def test_train_leaves_arrays_taken_before_it_unchanged_and_keeps_dtype(dtype):
     assert all(p.dtype == dtype for p in net.W[1:] + net.b[1:])
 
 
-def test_train_equals_forward_backward_update_by_hand():
-    net, X, Y, _, _ = _net_and_grads()
-    by_hand, *_ = _net_and_grads()
-    net.train(X, Y, epochs=1, batch_size=4, learning_rate=0.5, seed=3, progress=False)
-    order = np.random.default_rng(3).permutation(X.shape[1])
-    for start in range(0, X.shape[1], 4):
-        idx = order[start:start + 4]
-        dW, db = by_hand.backward(by_hand.forward(X[:, idx]), Y[:, idx])
-        by_hand.update(dW, db, 0.5)
-    for l in range(1, net.L + 1):
-        np.testing.assert_array_equal(net.W[l], by_hand.W[l])
-        np.testing.assert_array_equal(net.b[l], by_hand.b[l])
-
-
-@pytest.mark.parametrize("name", ELEMENTWISE)
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_backward_with_a_is_exactly_backward_from_z(name, dtype):
-    act = get_activation(name)
-    rng = np.random.default_rng(4)
-    z = (rng.normal(size=(5, 7)) * 4).astype(dtype)
-    g = rng.normal(size=(5, 7)).astype(dtype)
-    a = act.forward(z)
-    from_a = act.backward(z, g, a=a)
-    assert from_a.dtype == dtype
-    np.testing.assert_array_equal(from_a, act.backward(z, g))
-    W_next, delta_next = rng.normal(size=(3, 5)).astype(dtype), rng.normal(size=(3, 7)).astype(dtype)
-    np.testing.assert_array_equal(backprop_error(W_next, delta_next, z, name, a=a),
-                                  backprop_error(W_next, delta_next, z, name))
-    np.testing.assert_array_equal(output_error(g, z, name, a=a), output_error(g, z, name))
-
-
-def test_a_must_have_the_shape_of_z():
-    z = np.zeros((3, 2))
-    with pytest.raises(ValueError, match=r"a\[1\] has shape \(2, 3\) but z\[1\] has shape \(3, 2\)"):
-        backprop_error(np.ones((4, 3)), np.ones((4, 2)), z, "sigmoid", layer=1, a=np.zeros((2, 3)))
+def test_train_refuses_parameters_of_the_wrong_shape():
+    X, Y = _data("sigmoid", "mse", np.float64)
+    net = Network([4, 6, 3], seed=0)
+    net.W[2] = np.zeros((3, 5))
+    with pytest.raises(ValueError, match=r"W\[2\] has shape \(3, 5\) but must be \(3, 6\)"):
+        net.train(X, Y, epochs=1, progress=False)
 
 
 @pytest.mark.parametrize("hidden", ELEMENTWISE)
-@pytest.mark.parametrize(("output", "loss"), [("softmax", "cross_entropy"), ("sigmoid", "mse")])
+@pytest.mark.parametrize(("output", "loss"), OUTPUT_LOSS)
 def test_network_backward_is_exactly_equations_1_to_4(hidden, output, loss):
-    rng = np.random.default_rng(5)
+    X, Y = _data(output, loss, np.float64, m=9)
     net = Network([4, 6, 5, 3], hidden, output, loss, seed=6)
-    X = rng.normal(size=(4, 9))
-    Y = np.eye(3)[:, rng.integers(0, 3, 9)]
     cache = net.forward(X)
     dW, db = net.backward(cache, Y)
     L = net.L
-    if output == "softmax":
-        delta = softmax_cross_entropy(cache.z[L], Y)[1]
+    if net.logit_loss is not None:
+        delta = net.logit_loss.delta(cache.z[L], Y)
     else:
         delta = output_error(net.loss_fn.gradient(cache.a[L], Y), cache.z[L], output)
     for l in range(L, 0, -1):
@@ -152,6 +133,45 @@ def test_network_backward_is_exactly_equations_1_to_4(hidden, output, loss):
             delta = backprop_error(net.W[l], delta, cache.z[l - 1], hidden)
 
 
+@pytest.mark.parametrize("name", ALL_ACTIVATIONS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_in_place_activations_are_the_activation(name, dtype):
+    act = get_activation(name)
+    z = (np.random.default_rng(4).normal(size=(5, 7)) * 4).astype(dtype)
+    before = z.copy()
+    out = _fast._forward_into(act)(z, np.empty_like(z))
+    np.testing.assert_array_equal(z, before)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, act.forward(z), rtol=4 * np.finfo(dtype).eps, atol=0)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigma_prime_from_the_output_is_sigma_prime_at_z(name, dtype):
+    act = get_activation(name)
+    rng = np.random.default_rng(4)
+    z = (rng.normal(size=(5, 7)) * 4).astype(dtype)
+    e = rng.normal(size=(5, 7)).astype(dtype)
+    expected = e * act.derivative(z)
+    got = _fast._times_sigma_prime(e.copy(), z, act.forward(z), act)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, expected, rtol=8 * np.finfo(dtype).eps, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_the_update_folded_into_one_gemm_is_w_minus_alpha_delta_a_transposed(dtype, order):
+    rng = np.random.default_rng(7)
+    W = rng.normal(size=(4, 6)).astype(dtype)
+    delta = rng.normal(size=(4, 5)).astype(dtype)
+    a_prev = np.asarray(rng.normal(size=(6, 5)), dtype=dtype, order=order)
+    expected = W - 0.3 * (delta @ a_prev.T)
+    same = W
+    _fast._descend(W, delta, a_prev, 0.3, _fast._blas_for(np.dtype(dtype))[0])
+    assert W is same
+    np.testing.assert_allclose(W, expected, rtol=16 * np.finfo(dtype).eps, atol=16 * np.finfo(dtype).eps)
+
+
 def _quiet(fn, *args, **kwargs):
     with warnings.catch_warnings(), np.errstate(all="raise"):
         warnings.simplefilter("error")
@@ -159,20 +179,16 @@ def _quiet(fn, *args, **kwargs):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_sigmoid_is_accurate_in_both_tails(dtype):
-    z = np.linspace(-80, 80, 321).reshape(1, -1)
+@pytest.mark.parametrize("which", ["literal", "in place"])
+def test_sigmoid_is_accurate_in_both_tails(dtype, which):
+    z = np.linspace(-80, 80, 321).reshape(1, -1).astype(dtype)
     reference = 1.0 / (1.0 + np.exp(-z.astype(np.longdouble)))   # extended precision
-    s = _quiet(sigmoid.forward, z.astype(dtype))
+    if which == "literal":
+        s = _quiet(sigmoid.forward, z)
+    else:
+        s = _quiet(_fast._sigmoid_into, z, np.empty_like(z))
     assert s.dtype == dtype
     rel = np.abs(s.astype(np.longdouble) - reference) / reference
     assert float(rel.max()) <= 4 * np.finfo(dtype).eps   # relative accuracy, even where sigma is tiny
-    d = _quiet(sigmoid.derivative, z.astype(dtype))
+    d = _quiet(sigmoid.derivative, z)
     assert d.dtype == dtype and np.all(d >= 0)
-
-
-def test_sigmoid_keeps_non_contiguous_input_and_does_not_mutate_it():
-    z = np.arange(12.0).reshape(3, 4)[:, ::2] - 5
-    before = z.copy()
-    s = sigmoid.forward(z)
-    np.testing.assert_array_equal(z, before)
-    np.testing.assert_allclose(s, 1 / (1 + np.exp(-before)), rtol=1e-15)
