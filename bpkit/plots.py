@@ -405,7 +405,10 @@ def plot_decision_boundary(net: Network, X: Array, Y: Array, ax: Axes | None = N
 
 
 def plot_loss_curve(history: History | Sequence[float], ax: Axes | None = None, log: bool = False) -> Axes:
-    """The loss after each epoch (and the validation loss when recorded).
+    """The loss after each recorded epoch (and the validation loss when recorded).
+
+    A History records every epoch by default, or every k-th with
+    Network.train(evaluate_every=k); the x-axis is the epoch each entry belongs to.
 
     Args:
         history: a bpkit.network.History, or a plain list of losses.
@@ -417,7 +420,8 @@ def plot_loss_curve(history: History | Sequence[float], ax: Axes | None = None, 
     losses = history.loss if isinstance(history, History) else list(history)
     val = history.val_loss if isinstance(history, History) else []
     ax = _axes(ax)
-    epochs = np.arange(1, len(losses) + 1)
+    recorded = history.epochs if isinstance(history, History) else []
+    epochs = np.asarray(recorded) if len(recorded) == len(losses) else np.arange(1, len(losses) + 1)
     ax.plot(epochs, losses, label="training loss")
     if val:
         ax.plot(epochs, val, label="validation loss")

@@ -242,6 +242,9 @@ def test_plot_loss_curve_from_history_and_from_a_list():
     np.testing.assert_allclose(train.get_xdata(), [1, 2, 3, 4])
     np.testing.assert_allclose(val.get_ydata(), history.val_loss)
     assert len(plots.plot_loss_curve([3.0, 2.0, 1.0], log=True).get_lines()) == 1
+    every_third = net.train(X, Y, epochs=7, evaluate_every=3, progress=False)
+    (line,) = plots.plot_loss_curve(every_third).get_lines()
+    np.testing.assert_allclose(line.get_xdata(), [3, 6, 7])             # the epochs evaluated
     ax = plots.plot_loss_curve(np.linspace(1.0, 0.1, 20))     # lesson 09: 20 epochs
     ax.figure.canvas.draw()
     ticks = [t for t in ax.get_xticks() if 1 <= t <= 20]
