@@ -105,6 +105,8 @@ def _check(exercise_id: str) -> Callable[..., CheckResult]:
     module = sys.modules[type(ex).__module__]
     check.__name__ = check.__qualname__ = ex.check_name
     check.__doc__ = (f"Check {ex.signature} (lesson {ex.lesson:02d}): {ex.title}.\n\n"
+                     f"Usage: {ex.check_name}({ex.function if not ex.independent_cases else 'functions'}) "
+                     f"-> CheckResult (exercise {ex.id!r}, bpkit/grader/exercises/{ex.function}.py).\n\n"
                      + (module.__doc__ or "").split("\n", 1)[-1].strip() + "\n")
     return check
 
