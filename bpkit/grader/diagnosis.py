@@ -285,7 +285,7 @@ def _common_ratio(j: Judging) -> float | None:
         if not np.any(e != 0):
             return None
         c = float(np.sum(got * e) / np.sum(e * e))
-        if abs(c - 1.0) < 1e-6 or not np.isfinite(c):
+        if abs(c - 1.0) < 1e-3 or not np.isfinite(c):     # a ratio of 1.0001 is a wrong value
             return None
         allowed = TOLERANCE * t.noise * max(1.0, abs(c)) + 1e-6 * np.max(np.abs(c * e))
         if np.any(np.abs(got - c * e) > allowed):
@@ -306,7 +306,7 @@ def constant_multiple(j: Judging) -> Verdict | None:
     lines = [f"Every entry of {arrays} is {text} times the expected value: the shape of the answer is "
              "right and only a constant factor is wrong -- look for a number (a 2, a 1/m, a sign, "
              "a learning rate) multiplied in or left out."]
-    return j.verdict(False, "mistake", f"every entry is {text} of expected", lines + j.where(hint=False),
+    return j.verdict(False, "mistake", f"every entry is {text} of expected", lines + j.where(),
                      mistakes=("constant-multiple",))
 
 

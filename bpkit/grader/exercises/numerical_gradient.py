@@ -170,7 +170,7 @@ class NumericalGradientExercise(Exercise):
             out.insert(0, Mistake(
                 "integer-input", "integer x: the step was rounded away",
                 "x is an integer array in this case, so x[i] + h was stored as an integer and the step "
-                "was lost: work on a float copy, x = np.array(x, dtype=float).",
+                "was lost: work on a float copy, x = x.astype(float).",
                 {"grad": _integer_steps(f, x, h)}))
         if h != 1e-5:
             h5 = 1e-5

@@ -17,14 +17,14 @@ from .base import Mistake, elementwise_truth, ref
 
 def wrong_divisors(d: np.ndarray, n: int, m: int) -> list[Mistake]:
     """δ divided by the number of units n, or by n·m, instead of by m (only distinct when n ≠ m)."""
-    if m == 1 or n == m:
+    if n == m:
         return []
     return [Mistake("wrong-m", "divided by n (the units) instead of m (the examples)",
                     f"your δ is divided by {n}, the number of rows; the mean is over the m = {m} columns "
-                    "(examples): m = z_L.shape[1].", {"delta": d * m / n}, batch_only=True),
+                    "(examples): m = z_L.shape[1].", {"delta": d * m / n}),
             Mistake("wrong-m", "divided by the number of entries",
                     f"your δ is divided by n·m = {n * m}, every entry counted; the mean is over the "
-                    f"m = {m} examples only: m = z_L.shape[1].", {"delta": d / n}, batch_only=True)]
+                    f"m = {m} examples only: m = z_L.shape[1].", {"delta": d / n}, batch_only=True)][: 2 if m > 1 else 1]
 
 
 class OutputErrorMSEExercise(DeltaExercise):
