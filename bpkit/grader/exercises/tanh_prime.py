@@ -20,7 +20,8 @@ class TanhPrimeExercise(ActivationPrime):
     hints = (
         "tanh′(z) = 1 − tanh(z)²: it is 1 at z = 0 and close to 0 for large |z|.",
         "The formula 1 − a² takes the activation a = tanh(z), not z itself; tanh is applied once.",
-        "Compute t = np.tanh(z) first, then return one minus its entry-by-entry square.",
+        "np.tanh works on a whole array: compute the activation once, then return one minus its "
+        "entry-by-entry square.",
     )
     hint_for = {"formula-at-z": 2, "sigma-prime-at-a": 2, "square-missing": 3, "sigma-instead": 1,
                 "sign": 1, "mismatch": 1}
