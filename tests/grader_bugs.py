@@ -613,10 +613,6 @@ def relu_prime_ratio(z):                        # z / |z| is 0/0 at z = 0
     return np.maximum(z / np.abs(z), 0)
 
 
-def relu_prime_ge(z):
-    return (z >= 0).astype(float)
-
-
 def numgrad_in_place_int(f, x, h=1e-5):         # steps an integer x in place
     g = np.zeros(x.shape)
     for i in np.ndindex(x.shape):

@@ -33,7 +33,8 @@ def test_a_helper_from_another_cell_is_named_when_the_check_passes():
     result = run_check("sigmoid", ns["sigmoid"])
     note = other_cell_message("sigmoid", ["logistic"])
     assert result.passed and note in str(result)
-    assert "logistic" in result._repr_html_() and "Graded work runs this exercise cell" in result._repr_html_()
+    html = result._repr_html_()
+    assert "logistic" in html and "Graded work runs this exercise cell" in html
     assert str(result) == str(run_check("sigmoid", ns["sigmoid"]))            # deterministic
 
 
@@ -69,8 +70,9 @@ def test_lesson_12_notes_each_borrowing_function():
 
 def test_in_a_real_kernel(tmp_path):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(HELPER_CELL), nbformat.v4.new_code_cell(EXERCISE_CELL),
-                nbformat.v4.new_code_cell("from bpkit.grader import check_sigmoid\nprint(check_sigmoid(sigmoid))")]
-    NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    check = "from bpkit.grader import check_sigmoid\nprint(check_sigmoid(sigmoid))"
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in (HELPER_CELL, EXERCISE_CELL, check)]
+    resources = {"metadata": {"path": str(tmp_path)}}
+    NotebookClient(nb, timeout=60, kernel_name="python3", resources=resources).execute()
     out = "".join(o.get("text", "") for o in nb.cells[2].outputs)
     assert "PASSED" in out and other_cell_message("sigmoid", ["logistic"]) in out

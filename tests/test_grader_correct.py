@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 from bpkit.grader import EXERCISES, check_relu_prime, hidden_seed, run_check
-from bpkit.grader.cases import KINK_MARGIN, near_kink
-from bpkit.grader.cases import case_rng
+from bpkit.grader.cases import KINK_MARGIN, case_rng, near_kink
 from bpkit.grader.exercises.base import ACTIVATION_CYCLE
 from bpkit.grader.exercises.relu_prime import ZEROS
 
@@ -157,7 +156,8 @@ def _stub_promises_batch(ex):
     for path in sorted(Path(__file__).parents[1].joinpath("solutions").glob("*.ipynb")):
         for cell in json.loads(path.read_text())["cells"]:
             if f"exercise:{ex.id}" in cell.get("metadata", {}).get("tags", []):
-                return re.search(r"\(n_\{?\w+\}?, m\)|\(n_L, m\)|\(n_0, m\)", "".join(cell["source"])) is not None
+                source = "".join(cell["source"])
+                return re.search(r"\(n_\{?\w+\}?, m\)|\(n_L, m\)|\(n_0, m\)", source) is not None
     return False
 
 

@@ -24,7 +24,8 @@ def wrong_divisors(d: np.ndarray, n: int, m: int) -> list[Mistake]:
                     "(examples): m = z_L.shape[1].", {"delta": d * m / n}),
             Mistake("wrong-m", "divided by the number of entries",
                     f"your δ is divided by n·m = {n * m}, every entry counted; the mean is over the "
-                    f"m = {m} examples only: m = z_L.shape[1].", {"delta": d / n}, batch_only=True)][: 2 if m > 1 else 1]
+                    f"m = {m} examples only: m = z_L.shape[1].", {"delta": d / n},
+                    batch_only=True)][: 2 if m > 1 else 1]
 
 
 class OutputErrorMSEExercise(DeltaExercise):
