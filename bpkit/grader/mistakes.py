@@ -70,7 +70,7 @@ def batch_variants(delta: Array, m: int, name: str) -> list[Mistake]:
     return [
         Mistake("sum-not-mean", "the 1/m is missing",
                 f"your values are {m} times too large: the loss is the mean over the m = {m} examples, "
-                "so δ carries a factor 1/m: divide by m = z.shape[1] once.", {name: delta * m},
+                "so δ carries a factor 1/m: divide once by m, the number of columns.", {name: delta * m},
                 batch_only=True),
         Mistake("mean-twice", "1/m taken twice",
                 f"your values are {m} times too small: the 1/m of the mean is taken once; "

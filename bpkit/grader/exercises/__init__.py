@@ -70,7 +70,7 @@ def _collect() -> None:
         if not isinstance(exercise, Exercise):
             raise TypeError(f"{module.__name__} must define EXERCISE, an Exercise instance")
         found.append(exercise)
-    for exercise in sorted(found, key=lambda e: (e.lesson, e.id)):
+    for exercise in sorted(found, key=lambda e: (e.lesson, e.position, e.id)):
         register(exercise)
 
 

@@ -79,6 +79,8 @@ class Exercise:
     hints: tuple[str, ...] = ()
     #: Which hint (1-based) fits a failing verdict: mistake id, shape cause or diagnosis -> hint number.
     hint_for: dict[str, int] = {}
+    #: Position among the exercises of its lesson (EXERCISES lists lesson by lesson, then by this).
+    position: int = 0
     #: The stub promises inputs of shape (n, m): the cases must include batches (m >= 2).
     promises_batch: bool = False
 

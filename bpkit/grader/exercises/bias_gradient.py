@@ -14,6 +14,7 @@ from .base import Exercise, Mistake, OutputSpec, central_difference, ref, shape_
 
 class BiasGradientExercise(Exercise):
     id, lesson, function = "bias-gradient", 5, "bias_gradient"
+    position = 1
     signature = "bias_gradient(delta)"
     title = "Equation 4: dL/db[l] = δ[l], summed over the examples"
     promises_batch = True

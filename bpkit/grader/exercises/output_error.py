@@ -17,6 +17,7 @@ from .base import ACTIVATION_CYCLE, KnownError, Mistake, elementwise_truth, matm
 
 class OutputErrorExercise(DeltaExercise):
     id, lesson, function = "output-error", 3, "output_error"
+    position = 2
     signature = "output_error(grad_a, z_L, sigma_prime)"
     title = "Equation 1: δ[L] = dL/da[L] ⊙ σ′(z[L])"
     hints = (

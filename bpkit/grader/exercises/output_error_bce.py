@@ -17,6 +17,7 @@ from .output_error_mse import OutputErrorMSEExercise, wrong_divisors
 
 class OutputErrorBCEExercise(OutputErrorMSEExercise):
     id, function = "output-error-bce", "output_error_bce"
+    position = 1
     signature = "output_error_bce(z_L, y)"
     title = "δ[L] for a sigmoid output and binary cross-entropy (mean)"
     hints = (

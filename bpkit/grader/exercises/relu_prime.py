@@ -20,6 +20,7 @@ ZEROS = 2
 
 class ReluPrimeExercise(ActivationPrime):
     id, function, act = "relu-prime", "relu_prime", "relu"
+    position = 3
     signature, title = "relu_prime(z)", "the derivative of ReLU"
     hints = (
         "ReLU is z for z > 0 and 0 for z < 0: its slope is 1 on one side and 0 on the other.",

@@ -14,6 +14,7 @@ NAME = "sigmoid_prime(z)"
 
 class SigmoidPrimeExercise(ActivationPrime):
     id, function, act = "sigmoid-prime", "sigmoid_prime", "sigmoid"
+    position = 1
     signature, title = "sigmoid_prime(z)", "the derivative of the sigmoid"
     hints = (
         "σ′(z) = σ(z)(1 − σ(z)): first compute the activation a = σ(z) of the z you are given, "

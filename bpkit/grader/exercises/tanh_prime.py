@@ -16,6 +16,7 @@ NAME = "tanh_prime(z)"
 
 class TanhPrimeExercise(ActivationPrime):
     id, function, act = "tanh-prime", "tanh_prime", "tanh"
+    position = 2
     signature, title = "tanh_prime(z)", "the derivative of tanh"
     hints = (
         "tanh′(z) = 1 − tanh(z)²: it is 1 at z = 0 and close to 0 for large |z|.",
