@@ -165,6 +165,29 @@ def backward_variant(
     return out
 
 
+#: Flags that only scale the answer (cheap: no new backward pass), and the structural pairs kept.
+SCALING_KEYS = ("mean", "bias", "dwm", "half", "sign")
+STRUCTURAL_PAIRS = {("sp", "wt"), ("sp", "dw"), ("sp", "fwd")}
+
+
+def _common(f: _Flag) -> bool:
+    return f.key != "sp" or f.value in _COMMON_SP
+
+
+def _likely_pair(f: _Flag, g: _Flag) -> bool:
+    """Pairs of mistakes that are tried: common ones only, and at most one that changes the backward
+    pass's structure unless it is σ′ with W reshaped, dW reshaped or b left out."""
+    if not (_common(f) and _common(g)):
+        return False
+    if f.key in SCALING_KEYS or g.key in SCALING_KEYS:
+        return True
+    return (f.key, g.key) in STRUCTURAL_PAIRS or (g.key, f.key) in STRUCTURAL_PAIRS
+
+
+#: σ′ variants common enough to be paired with another structural mistake.
+_COMMON_SP = {("none", "none"), ("a", "a"), ("z", "none"), ("z", "a"), ("z", "formula-z"), ("z", "other-z")}
+
+
 #: Flags that only exist for a batch (they agree with the truth when m = 1).
 BATCH_KEYS = ("mean", "bias", "dwm")
 
@@ -216,7 +239,7 @@ def backward_mistakes(case) -> list[Mistake]:
         flags += _MIXED_FLAGS
         forwards["sigmoid"] = _forward_for(W, b, X, "sigmoid", output)
     combos = [(f,) for f in flags] + [
-        c for c in itertools.combinations(flags, 2) if c[0].key != c[1].key
+        c for c in itertools.combinations(flags, 2) if c[0].key != c[1].key and _likely_pair(*c)
     ]
     # sign, the ½ and the 1/m only scale the answer: compute each structural variant once.
     base: dict[tuple, dict[str, Array]] = {}
