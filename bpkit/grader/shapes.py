@@ -110,8 +110,10 @@ def shape_cause(spec: OutputSpec, got: tuple[int, ...]) -> tuple[str, str]:
             return cause
         n = max(exp)
         if got == (n, n) and min(exp) == 1:
-            return "broadcast", (f"it is ({n}, {n}): a row or a 1-D array met a ({n}, 1) column and numpy "
-                                 "broadcast them into a square -- keep every vector a 2-D column")
+            return "broadcast", (f"it is ({n}, {n}): either @ (a matrix product) was used where ⊙ belongs -- "
+                                 "a column @ a row is an outer product; ⊙ is *, entry by entry -- or a row "
+                                 f"or a 1-D array met a ({n}, 1) column and numpy broadcast them "
+                                 f"into a square")
     if len(got) > len(exp):
         return "extra-axis", f"it has {len(got)} axes instead of {len(exp)}"
     return "other", ""

@@ -86,8 +86,25 @@ class BackpropErrorExercise(DeltaExercise):
             Mistake("sign", "sign flipped", "your δ is the negative of Equation 2's.", {"delta": -d}),
             transposed_result(d, "delta"),
         ]
+        out += [Mistake("sigma-prime-at-a", "returned σ′ of the product (W_next)ᵀ δ_next",
+                        "your δ is sigma_prime(W_next.T @ delta_next): σ′ is taken at z, and multiplies the "
+                        "product entry by entry: (W_next.T @ delta_next) * sigma_prime(z).",
+                        {"delta": act.prime(back)}),
+                Mistake("sigma-prime-at-a", "σ′ taken at a = σ(z) instead of z",
+                        "your δ uses σ′(σ(z)): the activation was applied before calling sigma_prime; "
+                        "σ′ is taken at z itself: sigma_prime(z).", {"delta": back * act.prime(act.f(z))})]
+        if act.name != "sigmoid":
+            out.append(Mistake("hard-coded-sigmoid", "sigmoid′ hard-coded",
+                               f"your δ uses the sigmoid's σ′, but this case passed sigma_prime = "
+                               f"{act.name}′: "
+                               "call the sigma_prime you are given.", {"delta": back * ref.sigmoid_prime(z)}))
         m = z.shape[1]
         if m > 1:
+            first = (W.T @ dn[:, :1]) * sp
+            out.append(Mistake("first-column-only", "only the first example",
+                               "every column of your δ is the first example's: use all m columns of "
+                               "delta_next (the product W_next.T @ delta_next keeps them).", {"delta": first},
+                               batch_only=True))
             out.append(Mistake("mean-twice", "divided by m",
                                "your δ is divided by m; δ_next already carries the 1/m of the mean loss, "
                                "so Equation 2 has no 1/m.", {"delta": d / m}, batch_only=True))

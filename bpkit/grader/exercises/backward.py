@@ -104,9 +104,24 @@ _MIXED_FLAGS = [
     _Flag("sp", ("swapped", "swapped"), "wrong-activation", "σ′ of the other activation in every layer",
           "the output is a sigmoid (σ′ = a(1 − a)) and the hidden layers are tanh (σ′ = 1 − a²): "
           "your formulas are the other way round."),
+    _Flag("fwd", "tanh-output", "wrong-activation", "tanh at the output as well",
+          "your gradients are those of a network with tanh at the output too; the output layer is a "
+          "sigmoid (in the forward pass and in σ′ of Equation 1), only the hidden layers are tanh."),
     _Flag("fwd", "sigmoid", "wrong-activation", "sigmoid in the hidden layers",
           "your gradients are those of a network with sigmoid hidden layers; here the hidden layers "
           "are tanh (only the output is a sigmoid), in the forward pass and in σ′."),
+]
+
+
+#: A sigmoid network only: the formulas of a used with z, and tanh's formula.
+_SIGMOID_FLAGS = [
+    _Flag("sp", ("formula-z", "formula-z"), "formula-at-z", "a(1 − a) used with z",
+          "your σ′ are z(1 − z): the formula a(1 − a) needs the activations a[l] = σ(z[l]), not z[l]."),
+    _Flag("sp", ("swapped", "swapped"), "wrong-activation", "tanh′ (1 − a²) in a sigmoid network",
+          "your σ′ are 1 − a², the derivative of tanh; every layer here is a sigmoid, σ′ = a(1 − a)."),
+    _Flag("sp", ("z", "swapped"), "wrong-activation", "tanh′ (1 − a²) in the hidden layers of a "
+          "sigmoid network",
+          "δ[l] uses 1 − a[l]², the derivative of tanh; the hidden layers here are sigmoids, σ′ = a(1 − a)."),
 ]
 
 
@@ -238,6 +253,9 @@ def backward_mistakes(case) -> list[Mistake]:
     if hidden == "tanh" and output == "sigmoid":
         flags += _MIXED_FLAGS
         forwards["sigmoid"] = _forward_for(W, b, X, "sigmoid", output)
+        forwards["tanh-output"] = _forward_for(W, b, X, "tanh", "tanh")
+    elif hidden == output == "sigmoid":
+        flags += _SIGMOID_FLAGS
     combos = [(f,) for f in flags] + [
         c for c in itertools.combinations(flags, 2) if c[0].key != c[1].key and _likely_pair(*c)
     ]
@@ -259,7 +277,33 @@ def backward_mistakes(case) -> list[Mistake]:
                         for f in combo)
         out.append(Mistake(ids[0], title, expl, grads, also=tuple(i for i in ids[1:] if i != ids[0]),
                            batch_only=any(f.key in BATCH_KEYS for f in combo)))
+    if m > 1:
+        one = _forward_for(W, b, X[:, :1], hidden, output)
+        out.append(Mistake("first-column-only", "only the first example",
+                           "your gradients are those of the first example alone: use all m columns of X "
+                           "and Y, with the 1/m of the mean in δ[L].",
+                           backward_variant(W, b, X[:, :1], Y[:, :1], forward=one), batch_only=True))
     return out
+
+
+def _layer_shape_cause(case, spec, got: tuple[int, ...]) -> tuple[str, str] | None:
+    """dW[l] shaped like db[l] (the pair swapped), like δ[l-1] a[l-1]ᵀ (Equation 2 too early), or "
+    "np.outer's."""
+    if not spec.name.startswith("dW") or len(got) != 2:
+        return None
+    sizes, m = case.meta["sizes"], int(case.meta.get("m", 1))
+    l = int(spec.name[3:-1])
+    if got == (sizes[l], 1):
+        return "swapped-pair", ("it has db's shape: the pair came back in the other order -- "
+                                "return dW, db (the weights' gradients first)")
+    if l > 1 and got == (sizes[l - 1], sizes[l - 1]):
+        return "wrong-layer", (f"it is δ[{l - 1}] (a[{l - 1}])ᵀ: δ was moved down a layer (Equation "
+               "2) before "
+                               f"Equations 3 and 4 used it -- compute dW[{l}] and db[{l}] from δ[{l}] first")
+    if m > 1 and got == (sizes[l] * m, sizes[l - 1] * m):
+        return "outer-flattens", (f"np.outer flattens both arrays, so for a batch of {m} it is the wrong "
+                                  "product: dW[l] = δ[l] @ a[l-1].T sums the outer products of the columns")
+    return None
 
 
 def _network(rng: np.random.Generator, index: int, batch: bool):
@@ -363,6 +407,9 @@ class BackwardExercise(Exercise):
         return None
 
     def shape_cause(self, case, spec, got):
+        cause = _layer_shape_cause(case, spec, got)
+        if cause is not None:
+            return cause
         if spec.name.startswith("dW") and len(got) == 2 and got[0] == spec.shape[0] and got != spec.shape:
             sizes = case.meta["sizes"]
             l = int(spec.name[3:-1])

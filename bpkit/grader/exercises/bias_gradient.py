@@ -61,6 +61,9 @@ class BiasGradientExercise(Exercise):
             out += [Mistake("mean-twice", "mean instead of sum",
                             "your db is the mean of δ's columns, but δ already carries the 1/m of the mean "
                             "loss: Equation 4 sums over the examples.", {"db": g / m}, batch_only=True),
+                    Mistake("max-not-sum", "max instead of sum",
+                            "your db is the largest entry of each row of δ; Equation 4 sums δ over the "
+                            "examples.", {"db": d.max(axis=1, keepdims=True)}, batch_only=True),
                     Mistake("first-column-only", "only the first example",
                             "your db is δ's first column; Equation 4 sums all m columns.", {"db": d[:, :1]},
                             batch_only=True)]

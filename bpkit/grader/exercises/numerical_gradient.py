@@ -165,6 +165,13 @@ class NumericalGradientExercise(Exercise):
                     {"grad": np.full(x.shape, both)}),
             Mistake("sign", "sign flipped", "your values are the negative of the central difference.",
                     {"grad": -cen}),
+            Mistake("precedence", "(f₊ − f₋) / 2 * h: brackets missing",
+                    "your values are h² times the central difference: (fp - fm) / 2 * h divides by "
+                    "2 and then "
+                    "multiplies by h; put the denominator in brackets, / (2 * h).", {"grad": cen * h * h}),
+            Mistake("divided-by-h-squared", "divided by 2h²",
+                    "your values are 1/h times the central difference: divide by 2h, not 2h² (h**2).",
+                    {"grad": cen / h}),
         ]
         if case.meta.get("integer"):
             out.insert(0, Mistake(

@@ -199,7 +199,14 @@ class OpBackwardExercise(Exercise):
                 Mistake("square-missing", "the square is missing",
                         "your gx is grad * (1 − tanh(x)); the derivative is 1 − tanh(x)².",
                         {"gx": g * (1 - t)}),
-                Mistake("sign", "sign flipped", "your gx is grad * (tanh(x)² − 1).",
+                Mistake("square-outside", "(1 − tanh(x))² instead of 1 − tanh(x)²",
+                    "your gx is grad * (1 − tanh(x))²: the square belongs to tanh(x) alone -- mind the "
+                    "brackets: 1 - np.tanh(x)**2.", {"gx": g * (1 - t) ** 2}),
+            Mistake("forward-value", "tanh(x) instead of its derivative",
+                    "your gx is grad * tanh(x), the forward value; the derivative is tanh′(x) = 1 − "
+                    "tanh(x)².",
+                    {"gx": g * t}),
+            Mistake("sign", "sign flipped", "your gx is grad * (tanh(x)² − 1).",
                         {"gx": -g * (1 - t * t)}),
             ]
         if op == "exp":
@@ -213,6 +220,12 @@ class OpBackwardExercise(Exercise):
                 Mistake("wrong-rule", "x instead of exp(x)",
                         "your gx is grad * x; the derivative of exp(x) is exp(x) itself.", {"gx": g * x}),
                 Mistake("sign", "sign flipped", "your gx is −grad * exp(x).", {"gx": -g * e}),
+            Mistake("plus-for-product", "grad + exp(x): the chain rule multiplies",
+                    "your gx is grad + exp(x); the chain rule multiplies the local derivative by grad: "
+                    "grad * exp(x).", {"gx": g + e}),
+            Mistake("power-rule-on-exp", "the power rule used on exp",
+                    "your gx is grad * x * exp(x − 1), the power rule; exp is not a power of x: "
+                    "its derivative is exp(x) itself.", {"gx": g * x * np.exp(x - 1)}),
             ]
         n = float(case.meta["n"])
         return [
@@ -225,6 +238,9 @@ class OpBackwardExercise(Exercise):
                     "your gx is grad * x^(n−1); the power rule also multiplies by n: "
                     "gx = grad * n * x**(n - 1).", {"gx": g * x ** (n - 1)}),
             Mistake("sign", "sign flipped", "your gx is −grad * n * x^(n−1).", {"gx": -g * n * x ** (n - 1)}),
+        Mistake("precedence", "x ** n - 1: brackets missing in the exponent",
+                "your gx is grad * n * x^n − 1: ** binds tighter than -, so the exponent needs brackets: "
+                "x ** (n - 1).", {"gx": g * n * x ** n - 1}),
         ]
 
 

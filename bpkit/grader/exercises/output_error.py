@@ -71,6 +71,18 @@ class OutputErrorExercise(DeltaExercise):
             Mistake("sign", "sign flipped", "your δ is −grad_a ⊙ σ′(z_L).", {"delta": -d}),
             transposed_result(d, "delta"),
         ]
+        out += [Mistake("sigma-prime-at-a", "σ′ taken at a = σ(z_L) instead of z_L",
+                        "your δ uses σ′(σ(z_L)): the activation was applied before calling sigma_prime; "
+                        "σ′ is taken at z_L itself.", {"delta": g * act.prime(act.f(z))}),
+                Mistake("plus-for-product", "+ instead of ⊙",
+                        "your δ is grad_a + σ′(z_L); ⊙ is a product, entry by entry: grad_a * "
+                        "sigma_prime(z_L).",
+                        {"delta": g + act.prime(z)})]
+        if act.name != "sigmoid":
+            out.append(Mistake("hard-coded-sigmoid", "sigmoid′ hard-coded",
+                               f"your δ uses the sigmoid's σ′, but this case passed sigma_prime = "
+                               f"{act.name}′: "
+                               "call the sigma_prime you are given.", {"delta": g * ref.sigmoid_prime(z)}))
         if m > 1:
             out.append(Mistake("mean-twice", "divided by m",
                                "your δ is divided by m, but grad_a already carries the 1/m of the mean loss: "

@@ -64,6 +64,9 @@ class OutputErrorBCEExercise(OutputErrorMSEExercise):
                     "your δ is (z − y)/m; the output is a = σ(z_L): δ = (σ(z_L) − y)/m.",
                     {"delta": (z - y) / m}),
             Mistake("sign", "sign flipped", "your δ is (y − a)/m; δ = (a − y)/m.", {"delta": -d}),
+            Mistake("precedence", "a − y / m: brackets missing",
+                    "your δ is a − y/m: / binds tighter than -, so only y was divided by m; "
+                    "put a − y in brackets before dividing.", {"delta": a - y / m}),
             *batch_variants(d, m, "delta"),
             *wrong_divisors(d, n, m),
             transposed_result(d, "delta"),

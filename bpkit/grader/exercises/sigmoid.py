@@ -76,6 +76,13 @@ class SigmoidExercise(Exercise):
                 Mistake("minus-one", "1 − e^(−z) in the denominator",
                         "your values are 1/(1 − e^(−z)); the denominator is 1 + e^(−z).",
                         {NAME: 1.0 / (1.0 - np.exp(-z))}),
+                Mistake("clipped", "z clipped to [−5, 5]",
+                        "your values are σ of z clipped to [−5, 5]: clipping changes every large |z|; the "
+                        "exact sigmoid needs no clip (np.exp(-z) overflowing to inf still gives 0).",
+                        {NAME: ref.sigmoid(np.clip(z, -5, 5))}),
+                Mistake("exponent-scaled", "e^(−2z): the exponent doubled",
+                        "your values are 1/(1 + e^(−2z)); the exponent is −z, not −2z.",
+                        {NAME: ref.sigmoid(2 * z)}),
                 Mistake("derivative-instead", "returned σ′(z)",
                         "your values are σ(z)(1 − σ(z)), the derivative; the exercise asks for σ(z) itself.",
                         {NAME: s * (1 - s)}),

@@ -6,6 +6,8 @@ float32. Truth: central differences of the grader's sigmoid, entry by entry.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._families import ActivationPrime
 from .base import Mistake, ref
 
@@ -43,6 +45,12 @@ class SigmoidPrimeExercise(ActivationPrime):
                     {NAME: s}),
             Mistake("tanh-formula", "1 − σ(z)²", "your values are 1 − σ(z)², the tanh formula; "
                     "for the sigmoid σ′(z) = σ(z)(1 − σ(z)).", {NAME: 1 - s * s}),
+            Mistake("tanh-formula", "tanh′ used: 1 − tanh(z)²",
+                    "your values are 1 − tanh(z)², the derivative of tanh; the sigmoid's is σ(z)(1 − σ(z)).",
+                    {NAME: 1 - np.tanh(z) ** 2}),
+            Mistake("square-missing", "the square is missing: e^(−z)/(1 + e^(−z))",
+                    "your values are e^(−z)/(1 + e^(−z)); σ′(z) = e^(−z)/(1 + e^(−z))² -- the denominator is "
+                    "squared.", {NAME: 1 - s}),
             Mistake("sign", "sign flipped", "your values are −σ′(z); σ′(z) = σ(z)(1 − σ(z)) is positive.",
                     {NAME: -s * (1 - s)}),
         ]

@@ -20,6 +20,13 @@ from .base import Mistake, central_difference, ref
 LARGE_LOGIT = 1000.0
 
 
+def _row_shifted(z: np.ndarray) -> np.ndarray:
+    """Columns normalised after a shift by each row's max (not a softmax of z any more)."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    with np.errstate(all="ignore"):
+        return e / e.sum(axis=0, keepdims=True)
+
+
 class SoftmaxOutputErrorExercise(DeltaExercise):
     id, lesson, function = "softmax-output-error", 9, "softmax_output_error"
     signature = "softmax_output_error(z_L, Y)"
@@ -91,6 +98,13 @@ class SoftmaxOutputErrorExercise(DeltaExercise):
                 Mistake("sigmoid-instead", "sigmoid instead of softmax",
                         "your ŷ is σ(z) entry by entry; the output is softmax(z) per column.",
                         {"delta": (ref.sigmoid(z) - Y) / m}),
+                Mistake("softmax-axis", "max-shift along the rows (axis=1)",
+                        "your ŷ subtracts each row's maximum: that changes each column differently, so ŷ is "
+                        "no longer softmax(z); shift each column by its own max (axis=0, keepdims=True).",
+                        {"delta": (_row_shifted(z) - Y) / m}),
+                Mistake("forgot-Y", "the − Y is missing",
+                        "your δ is ŷ/m, the probabilities themselves; δ = (ŷ − Y)/m subtracts the one-hot "
+                        "targets Y.", {"delta": p / m}),
                 transposed_result(d, "delta"),
             ]
 

@@ -42,6 +42,18 @@ class TanhPrimeExercise(ActivationPrime):
                     "the derivative is 1 − tanh(z)².", {NAME: 1 - t}),
             Mistake("sigma-instead", "returned tanh(z)", "your values are tanh(z) itself; "
                     "tanh′(z) = 1 − tanh(z)².", {NAME: t}),
+            Mistake("square-inside", "1 − tanh(z²): the square inside",
+                    "your values are 1 − tanh(z²); the square belongs outside: 1 − tanh(z)².",
+                    {NAME: 1 - np.tanh(z * z)}),
+            Mistake("sigmoid-formula", "the sigmoid's derivative σ(z)(1 − σ(z))",
+                    "your values are σ(z)(1 − σ(z)), the sigmoid's derivative; tanh′(z) = 1 − tanh(z)².",
+                    {NAME: 1 / (1 + np.exp(-z)) * (1 - 1 / (1 + np.exp(-z)))}),
+            Mistake("square-missing", "1/cosh(z): the square is missing",
+                    "your values are 1/cosh(z); tanh′(z) = 1/cosh(z)² (sech², = 1 − tanh(z)²).",
+                    {NAME: 1 / np.cosh(z)}),
+            Mistake("times-two", "1 − 2 tanh(z): * 2 where ** 2 belongs",
+                    "your values are 1 − 2 tanh(z): tanh(z) * 2 doubles; the square is tanh(z) ** 2.",
+                    {NAME: 1 - 2 * t}),
             Mistake("sign", "sign flipped", "your values are tanh(z)² − 1; the derivative is 1 − tanh(z)².",
                     {NAME: t * t - 1}),
         ]

@@ -99,7 +99,17 @@ class UpdateParametersExercise(Exercise):
                     "your values are −learning_rate · gradient; add the parameters: "
                     "W[l] - learning_rate * dW[l].",
                     each(lambda p, g: -lr * g, lambda p, g: -lr * g)),
-            Mistake("bias-not-updated", "b not updated", "your b_new equals b: update the biases too.",
+            Mistake("wrong-gradient", "W updated with db",
+                "your W_new[l] is W[l] − learning_rate · db[l] (broadcast over the columns): each parameter "
+                "takes its own gradient, W with dW and b with db.",
+                {**new, **{f"W_new[{l}]": A[f"W[{l}]"] - lr * A[f"db[{l}]"] for l in range(1, L + 1)}}),
+        Mistake("divided-by-rate", "divided by the learning rate",
+                "your step is the gradient divided by learning_rate; multiply: W[l] - learning_rate * dW[l].",
+                each(lambda p, g: p - g / lr, lambda p, g: p - g / lr)),
+        Mistake("rate-squared", "learning rate applied twice",
+                "your step is learning_rate² times the gradient: multiply by learning_rate once.",
+                each(lambda p, g: p - lr * lr * g, lambda p, g: p - lr * lr * g)),
+        Mistake("bias-not-updated", "b not updated", "your b_new equals b: update the biases too.",
                     each(lambda p, g: p - lr * g, lambda p, g: p)),
             Mistake("weights-not-updated", "W not updated", "your W_new equals W: update the weights too.",
                     each(lambda p, g: p, lambda p, g: p - lr * g)),
