@@ -89,9 +89,11 @@ def run_check(exercise_id: str, fn: Callable, *, seed: int = 0, n_cases: int | N
     failing = next((v for v in verdicts if not v.passed), None)
     show = hints_enabled() and failing is not None and failing.diagnosis not in _STOPPERS
     number = ex.hint_number(failing.diagnosis, (*failing.mistakes, failing.cause)) if show else 0
+    name = getattr(fn, "__name__", "")
+    call = f"{ex.check_name}({name})" if isinstance(name, str) and name.isidentifier() else ""
     return CheckResult(ex.check_name, ex.id, verdicts, ex.display_name, ex.needs,
                        hints=ex.hints if hints_enabled() else (), hint_number=number,
-                       notes=other_cell_notes(ex, fn))
+                       notes=other_cell_notes(ex, fn), call=call)
 
 
 def _check(exercise_id: str) -> Callable[..., CheckResult]:

@@ -64,5 +64,5 @@ class HintText:
 
 def pointer_text(check_call: str, number: int) -> str:
     """The last line of a failing report: which hint fits."""
-    return (f"Stuck? Hint {number} is about this: _.hint({number}) in the next cell, "
-            f"or {check_call}.hint({number}).")
+    text = f"Stuck? Hint {number} is about this: _.hint({number}) in the next cell"
+    return text + (f", or {check_call}.hint({number})." if check_call else ".")

@@ -132,7 +132,7 @@ class CheckResult:
         self.hint_number = int(hint_number) if self.hints and not self.passed else 0
         #: Notes shown whatever the verdict (e.g. a helper borrowed from another cell).
         self.notes = tuple(notes)
-        self._call = call or f"{check}({self.function})"
+        self._call = call
         self._next_hint = 0
 
     # ------------------------------------------------------------------ hints
