@@ -97,9 +97,9 @@ class NumericalGradientExercise(Exercise):
             x = rng.choice([-2.0, -1.0, 1.0, 2.0], (r, c_))
             c = c / 2.0
             meta["integer"] = True
-        what = "integer x" if meta.get("integer") else "x"
+        what = " of whole numbers" if meta.get("integer") else ""
         return self._case(index, seed, {"x": x, "c": c, "d": d},
-                          f"{_NUMGRAD_TEXT[kind]}, {what} {shape_text(x)}, h = {h:g}", **meta)
+                          f"{_NUMGRAD_TEXT[kind]}, x {shape_text(x)}{what}, h = {h:g}", **meta)
 
     def arguments(self, case):
         x = case.array("x")

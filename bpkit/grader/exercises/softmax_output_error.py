@@ -1,7 +1,7 @@
 """Lesson 09: ``softmax_output_error(z_L, Y)``: δ[L] = (softmax(z[L]) − Y)/m, softmax with mean cross-entropy.
 
-Cases: batches of m >= 3 one-hot columns; from case 2 on one column of
-logits sits near 1000 (the lesson requires the max-shift, without which
+Cases: batches of m >= 3 one-hot columns; from case 2 on the logits of one
+example sit near 1000 (the lesson requires the max-shift, without which
 np.exp overflows). Truth: central differences of the grader's mean
 cross-entropy, taken at the logits shifted by each column's max (softmax
 does not change under that shift; the truth stays precise at large logits).
@@ -51,8 +51,9 @@ class SoftmaxOutputErrorExercise(DeltaExercise):
         Y = np.eye(n)[:, rng.integers(0, n, m)]
         what = f"z_L {shape_text(z)}, Y {shape_text(Y)} one-hot"
         if index >= 1:
-            z[:, int(rng.integers(m))] += LARGE_LOGIT
-            what += f", one column of logits near {LARGE_LOGIT:g}"
+            j = int(rng.integers(m))
+            z[:, j] += LARGE_LOGIT
+            what += f", logits near {LARGE_LOGIT:g} in example {j + 1}"
         return self._case(index, seed, {"z_L": z, "Y": Y}, what)
 
     def arguments(self, case):
