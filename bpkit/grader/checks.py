@@ -109,7 +109,7 @@ def _check(exercise_id: str) -> Callable[..., CheckResult]:
     check.__doc__ = (f"Check {ex.signature} (lesson {ex.lesson:02d}): {ex.title}.\n\n"
                      f"Usage: {ex.check_name}({ex.function if not ex.independent_cases else 'functions'}) "
                      f"-> CheckResult (exercise {ex.id!r}, bpkit/grader/exercises/{ex.function}.py).\n\n"
-                     + (module.__doc__ or "").split("\n", 1)[-1].strip() + "\n")
+                     + (module.__doc__ or "").split("\n", 1)[-1].strip().replace("``", "") + "\n")
     return check
 
 

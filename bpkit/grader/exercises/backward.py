@@ -5,7 +5,7 @@
 ``backward_fixed`` (lesson 11, tanh hidden layers) share this module's
 cases, truth and mistakes: the truth of every dW[l] and db[l] is a central
 difference of the grader's own forward pass and mean ½-MSE; the known
-mistakes are those of :func:`backward_variant` -- alone and in pairs.
+mistakes are those of backward_variant -- alone and in pairs.
 """
 
 from __future__ import annotations

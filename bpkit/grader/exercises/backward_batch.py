@@ -2,7 +2,7 @@
 
 Cases: networks of 2 or 3 layers with distinct widths and a batch of
 m >= 3 columns (m unequal to every width). Truth, mistakes and messages:
-:mod:`bpkit.grader.exercises.backward`.
+bpkit/grader/exercises/backward.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Lesson 11: ``backward_fixed(W, b, X, Y)``: the backward pass, debugged.
 
 tanh in the hidden layers under a sigmoid output, mean ½-MSE over a batch.
-Cases, truth and mistakes: :mod:`bpkit.grader.exercises.backward` (with the
+Cases, truth and mistakes: bpkit/grader/exercises/backward.py (with the
 mistakes that mix up the two activations).
 """
 
