@@ -11,7 +11,7 @@ to 7) with
   is located),
 
 and prints the median and best wall-clock milliseconds per check over
-``--repeats`` runs. The target is at most 50 ms per check; a check cell
+``--repeats`` runs, and the slowest check. The target is at most 20 ms per check; a check cell
 should feel instant. BLAS is pinned to one thread, as on a student's laptop
 running one kernel.
 
@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 
 from bpkit.grader import EXERCISES, run_check  # noqa: E402
 
-TARGET_MS = 50.0
+TARGET_MS = 20.0
 
 
 def wrong(fn, factor: float = 1.01):
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"bpkit.grader check times, ms per check (3 default cases), median / best of {args.repeats}")
     print(f"{'check':<30} {'correct':>15} {'wrong':>15}")
-    worst = 0.0
+    worst, slowest = 0.0, ""
     for exercise_id in sorted(EXERCISES):
         ex = EXERCISES[exercise_id]
         fn = ok.SOLUTIONS[exercise_id]
@@ -90,10 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         bad = wrong(fn, WRONG_FACTOR.get(exercise_id, 1.01))
         med_bad, best_bad, failed_passed = time_check(exercise_id, bad, args.repeats)
         assert passed and not failed_passed, exercise_id
-        worst = max(worst, med_ok, med_bad)
+        if max(med_ok, med_bad) > worst:
+            worst, slowest = max(med_ok, med_bad), ex.check_name
         print(f"{ex.check_name:<30} {med_ok:7.1f} / {best_ok:5.1f} {med_bad:7.1f} / {best_bad:5.1f}")
     verdict = "within" if worst <= TARGET_MS else "OVER"
-    print(f"slowest median: {worst:.1f} ms ({verdict} the {TARGET_MS:.0f} ms target)")
+    print(f"slowest median: {slowest}, {worst:.1f} ms ({verdict} the {TARGET_MS:.0f} ms target)")
     return 0
 
 

@@ -1,6 +1,6 @@
 """The bpkit command (also python -m bpkit):
 
-    bpkit release [--solutions DIR] [--lessons DIR] [--no-execute] [NOTEBOOK ...]
+    bpkit release [--solutions DIR] [--lessons DIR] [--no-execute] [--no-hints] [NOTEBOOK ...]
     bpkit execute NOTEBOOK ...
     bpkit check-sync [--solutions DIR] [--lessons DIR]
     bpkit lab [FOLDER] [JUPYTERLAB OPTIONS ...]
@@ -190,6 +190,9 @@ def lab(args: argparse.Namespace) -> int:
     *_FOLDERS,
     arg("--no-execute", action="store_true",
         help="do not execute the lessons (cells that did not change keep the solutions' outputs)"),
+    arg("--no-hints", action="store_true",
+        help="for graded work: the lessons' checks show no hints (their set-up cell calls "
+             "bpkit.grader.hints_off())"),
     _TIMEOUT,
     arg("notebooks", nargs="*", metavar="NOTEBOOK",
         help="solutions notebooks to release, as paths or names in --solutions (default: all)"),
@@ -220,7 +223,8 @@ def release(args: argparse.Namespace) -> int:
         lesson = lessons / solution.name
         start = time.perf_counter()
         try:
-            release_notebook(solution, lesson, run=not args.no_execute, timeout=_timeout(args))
+            release_notebook(solution, lesson, run=not args.no_execute, timeout=_timeout(args),
+                             hints=not args.no_hints)
         except (ReleaseError, NotebookExecutionError) as err:
             failed += 1
             print(f"bpkit release: {err}", file=sys.stderr)

@@ -280,12 +280,31 @@ def _strip_volatile(nb: NotebookNode) -> None:
                 view["model_id"] = hashlib.sha256(key).hexdigest()[:32]
 
 
+#: The line ``bpkit release --no-hints`` puts first in a lesson's first code cell.
+HINTS_OFF_LINE = "import bpkit.grader; bpkit.grader.hints_off()  # graded work: checks show no hints"
+
+
+def hints_off_cell(lesson: NotebookNode) -> None:
+    """Put :data:`HINTS_OFF_LINE` first in the lesson's first code cell (its set-up cell)."""
+    for cell in lesson.cells:
+        if cell.cell_type == "code":
+            if not cell.source.startswith(HINTS_OFF_LINE):
+                cell.source = HINTS_OFF_LINE + ("\n" + cell.source if cell.source else "")
+                cell.outputs = []
+                cell.execution_count = None
+            return
+    lesson.cells.insert(0, nbformat.v4.new_code_cell(HINTS_OFF_LINE))
+
+
 def make_lesson(solution: NotebookNode, name: str = "<notebook>",
-                known: Collection[str] | None | object = _UNSET) -> NotebookNode:
+                known: Collection[str] | None | object = _UNSET, hints: bool = True) -> NotebookNode:
     """The lesson notebook for a solutions notebook (not executed; ``solution`` is not changed).
 
     Cells whose source changed lose their outputs and execution count; other
     cells keep theirs, so run :func:`execute` afterwards for current outputs.
+    With ``hints=False`` (``bpkit release --no-hints``, for graded work) the
+    first code cell starts with :data:`HINTS_OFF_LINE`, so the lesson's checks
+    show no hints and no pointer to them.
     """
     check_exercises(solution, name, known)
     lesson = copy.deepcopy(solution)
@@ -296,6 +315,8 @@ def make_lesson(solution: NotebookNode, name: str = "<notebook>",
             if cell.cell_type == "code":
                 cell.outputs = []
                 cell.execution_count = None
+    if not hints:
+        hints_off_cell(lesson)
     _strip_volatile(lesson)
     return lesson
 
@@ -379,10 +400,12 @@ def execute_notebook(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) 
 
 
 def release_notebook(solution: str | os.PathLike, lesson: str | os.PathLike, run: bool = True,
-                     timeout: float = DEFAULT_TIMEOUT) -> NotebookNode:
-    """Write the lesson for one solutions notebook (executed unless ``run`` is false); return it."""
+                     timeout: float = DEFAULT_TIMEOUT, hints: bool = True) -> NotebookNode:
+    """Write the lesson for one solutions notebook (executed unless ``run`` is false); return it.
+
+    ``hints=False``: the lesson's checks show no hints (see :func:`make_lesson`)."""
     solution, lesson = Path(solution), Path(lesson)
-    nb = make_lesson(nbformat.read(solution, as_version=4), str(solution))
+    nb = make_lesson(nbformat.read(solution, as_version=4), str(solution), hints=hints)
     lesson.parent.mkdir(parents=True, exist_ok=True)
     if run:
         execute(nb, lesson.parent, timeout, str(lesson))

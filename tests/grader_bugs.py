@@ -417,7 +417,8 @@ def make_backward_fixed(*, transpose=True, tanh_prime="a", bias="sum", out_prime
             dW[l] = delta @ a[l - 1].T
             db[l] = delta.mean(axis=1, keepdims=True) if bias == "mean" else delta.sum(axis=1, keepdims=True)
             if l > 1:
-                hp = {"a": 1 - a[l - 1] ** 2, "z": 1 - z[l - 1] ** 2, "sigmoid": a[l - 1] * (1 - a[l - 1])}
+                hp = {"a": 1 - a[l - 1] ** 2, "z": 1 - z[l - 1] ** 2, "sigmoid": a[l - 1] * (1 - a[l - 1]),
+                      "sigmoid-z": ok.sigmoid(z[l - 1]) * (1 - ok.sigmoid(z[l - 1]))}
                 Wl = W[l].T if transpose else W[l]
                 delta = (Wl @ delta) * hp[tanh_prime]
         return dW, db
@@ -505,8 +506,8 @@ BUGS = [
     # 6: inputs changed
     ("mutates-z", "backprop-error", backprop_mutates_z, "mutated"),
     ("forward-in-place", "forward-step", forward_step_in_place, "mutated"),
-    ("sgd-in-place", "sgd-update", sgd_in_place, "mutated"),
-    ("sgd-replaces", "sgd-update", sgd_replaces, "mutated"),
+    ("sgd-in-place", "update-parameters", sgd_in_place, "mutated"),
+    ("sgd-replaces", "update-parameters", sgd_replaces, "mutated"),
     ("x-not-restored", "numerical-gradient", numgrad_not_restored, "mutated"),
     # 7: known mistakes
     ("sigma-prime-missing-eq2", "backprop-error", backprop_no_sigma_prime, "mistake:sigma-prime-missing"),
@@ -519,8 +520,8 @@ BUGS = [
     ("sigma-prime-at-a-mse", "output-error-mse", mse_sigma_prime_at_a, "mistake:sigma-prime-at-a"),
     ("sigma-prime-at-a-backward", "backward", make_backward(out="a", hidden="a"), "mistake:sigma-prime-at-a"),
     ("sigma-prime-at-a-hidden", "backward-batch", make_backward(hidden="a"), "mistake:sigma-prime-at-a"),
-    ("sigmoid-prime-at-a", "sigmoid-prime", sigmoid_prime_at_a, "mistake:sigma-prime-at-a"),
-    ("tanh-prime-at-a", "tanh-prime", tanh_prime_at_a, "mistake:sigma-prime-at-a"),
+    ("sigmoid-prime-formula-at-z", "sigmoid-prime", sigmoid_prime_at_a, "mistake:formula-at-z"),
+    ("tanh-prime-formula-at-z", "tanh-prime", tanh_prime_at_a, "mistake:formula-at-z"),
     ("tanh-prime-no-square", "tanh-prime", tanh_prime_no_square, "mistake:square-missing"),
     ("relu-prime-relu", "relu-prime", relu_prime_relu, "mistake:sigma-instead"),
     ("W-reshaped", "backprop-error", backprop_W_reshaped, "mistake:w-not-transposed"),
@@ -532,7 +533,7 @@ BUGS = [
     ("mean-twice-softmax", "softmax-output-error", softmax_twice, "mistake:mean-twice"),
     ("sign-bce", "output-error-bce", bce_sign, "mistake:sign"),
     ("sign-softmax", "softmax-output-error", softmax_sign, "mistake:sign"),
-    ("sign-sgd", "sgd-update", sgd_sign, "mistake:sign"),
+    ("sign-sgd", "update-parameters", sgd_sign, "mistake:sign"),
     ("sign-bias", "bias-gradient", bias_gradient_sign, "mistake:sign"),
     ("mse-half", "output-error-mse", mse_half, "mistake:mse-half"),
     ("mse-half-backward", "backward", make_backward(factor=2.0), "mistake:mse-half"),
@@ -548,8 +549,8 @@ BUGS = [
     ("bce-sigma-prime-extra", "output-error-bce", bce_sigma_prime_extra, "mistake:sigma-prime-extra"),
     ("softmax-sigma-prime", "softmax-output-error", softmax_sigma_prime, "mistake:sigma-prime-extra"),
     ("softmax-axis", "softmax-output-error", softmax_wrong_axis, "mistake:softmax-axis"),
-    ("learning-rate-missing", "sgd-update", sgd_no_rate, "mistake:learning-rate-missing"),
-    ("bias-not-updated", "sgd-update", sgd_bias_forgotten, "mistake:bias-not-updated"),
+    ("learning-rate-missing", "update-parameters", sgd_no_rate, "mistake:learning-rate-missing"),
+    ("bias-not-updated", "update-parameters", sgd_bias_forgotten, "mistake:bias-not-updated"),
     # lessons 10-12
     ("init-transposed", "init-weights", _init(_right, transpose=True), "shape:transposed"),
     ("init-b-1d", "init-weights", init_b_1d, "shape:1-d"),
@@ -595,3 +596,177 @@ BUGS = [
     ("off-by-1e-4", "backward", make_backward(tweak=_scale_first), "mismatch"),
     ("tiny-offset", "sigmoid", sigmoid_off, "mismatch"),
 ]
+
+
+# --------------------------------------------------------------------------- issue 10's list
+
+def sigmoid_prime_of_sigma(z):                  # lesson 02's classic: sigma'(sigma(z))
+    a = ok.sigmoid(z)
+    return ok.sigmoid_prime(a)
+
+
+def sigmoid_exp_over(z):                        # e^-z / (1 + e^-z): the numerator is wrong
+    return np.exp(-z) / (1 + np.exp(-z))
+
+
+def relu_prime_ratio(z):                        # z / |z| is 0/0 at z = 0
+    return np.maximum(z / np.abs(z), 0)
+
+
+def numgrad_in_place_int(f, x, h=1e-5):         # steps an integer x in place
+    g = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        fp = f(x)
+        x[i] = old - h
+        fm = f(x)
+        x[i] = old
+        g[i] = (fp - fm) / (2 * h)
+    return g
+
+
+def mse_no_mean(z_L, y):
+    a = ok.sigmoid(z_L)
+    return (a - y) * a * (1 - a)
+
+
+def mse_mean_twice(z_L, y):
+    return ok.output_error_mse(z_L, y) / z_L.shape[1]
+
+
+def mse_np_mean(z_L, y):
+    a = ok.sigmoid(z_L)
+    return np.mean((a - y) * a * (1 - a), axis=1, keepdims=True)
+
+
+def mse_by_rows(z_L, y):
+    a = ok.sigmoid(z_L)
+    return (a - y) * a * (1 - a) / z_L.shape[0]
+
+
+def bce_no_mean(z_L, y):
+    return ok.sigmoid(z_L) - y
+
+
+def bce_z_for_a(z_L, y):
+    return (z_L - y) / z_L.shape[1]
+
+
+def bias_unsummed(delta):
+    return delta
+
+
+def bias_np_mean(delta):
+    return np.mean(delta, axis=1, keepdims=True)
+
+
+def bias_axis_0(delta):
+    return np.sum(delta, axis=0, keepdims=True)
+
+
+def bias_first_column(delta):
+    return delta[:, :1]
+
+
+def weight_outer(delta, a_prev):
+    return np.outer(delta, a_prev)
+
+
+def weight_star(delta, a_prev):
+    return delta * a_prev.T
+
+
+def weight_over_m(delta, a_prev):
+    return delta @ a_prev.T / delta.shape[1]
+
+
+def weight_first_column(delta, a_prev):
+    return delta[:, :1] @ a_prev[:, :1].T
+
+
+def backprop_over_m(W_next, delta_next, z, sigma_prime):
+    return ok.backprop_error(W_next, delta_next, z, sigma_prime) / z.shape[1]
+
+
+def backprop_sigma_prime_of_back(W_next, delta_next, z, sigma_prime):
+    back = W_next.T @ delta_next
+    return back * sigma_prime(back)
+
+
+def output_error_over_m(grad_a, z_L, sigma_prime):
+    return grad_a * sigma_prime(z_L) / z_L.shape[1]
+
+
+def forward_step_first_column(W, a_prev, b, sigma):
+    z = np.repeat(W @ a_prev[:, :1] + b, a_prev.shape[1], axis=1)
+    return z, sigma(z)
+
+
+def softmax_no_shift(z_L, Y):
+    e = np.exp(z_L)
+    return (e / e.sum(axis=0, keepdims=True) - Y) / z_L.shape[1]
+
+
+def backward_five_sevenths(W, b, X, Y):
+    dW, db = ok.backward_batch(W, b, X, Y)
+    return [None] + [g * 5 / 7 for g in dW[1:]], [None] + [g * 5 / 7 for g in db[1:]]
+
+
+def backward_no_bias(W, b, X, Y):
+    return ok.backward_batch(W, [None] + [np.zeros_like(v) for v in b[1:]], X, Y)
+
+
+def backward_a_l_everywhere(W, b, X, Y):            # a[l] for a[l-1] in every layer
+    L = len(W) - 1
+    z, a = _forward(W, b, X)
+    delta = (a[L] - Y) * sigp(z[L]) / X.shape[1]
+    dW, db = [None] * (L + 1), [None] * (L + 1)
+    for l in range(L, 0, -1):
+        dW[l] = delta @ a[l].T
+        db[l] = delta.sum(axis=1, keepdims=True)
+        if l > 1:
+            delta = (W[l].T @ delta) * sigp(z[l - 1])
+    return dW, db
+
+
+BUGS_ISSUE_10 = [
+    ("sigma-prime-of-sigma", "sigmoid-prime", sigmoid_prime_of_sigma, "mistake:sigma-prime-at-a"),
+    ("exp-over-one-plus-exp", "sigmoid", sigmoid_exp_over, "mistake:exponent-sign"),
+    ("relu-ratio-nan", "relu-prime", relu_prime_ratio, "not-finite"),
+    ("relu-prime-one-at-zero", "relu-prime", relu_prime_ge, "mistake:one-at-zero"),
+    ("numgrad-integer", "numerical-gradient", numgrad_in_place_int, "mistake:integer-input"),
+    ("mse-no-1/m", "output-error-mse", mse_no_mean, "mistake:sum-not-mean"),
+    ("mse-1/m-twice", "output-error-mse", mse_mean_twice, "mistake:mean-twice"),
+    ("mse-np-mean", "output-error-mse", mse_np_mean, "shape:batch-axis-lost"),
+    ("mse-by-rows", "output-error-mse", mse_by_rows, "mistake:wrong-m"),
+    ("bce-no-1/m", "output-error-bce", bce_no_mean, "mistake:sum-not-mean"),
+    ("bce-z-for-a", "output-error-bce", bce_z_for_a, "mistake:z-for-a"),
+    ("db-unsummed", "bias-gradient", bias_unsummed, "shape:batch-axis-kept"),
+    ("db-np-mean", "bias-gradient", bias_np_mean, "mistake:mean-twice"),
+    ("db-axis-0", "bias-gradient", bias_axis_0, "shape:wrong-axis"),
+    ("db-first-column", "bias-gradient", bias_first_column, "mistake:first-column-only"),
+    ("dW-np-outer", "weight-gradient", weight_outer, "shape:outer-flattens"),
+    ("dW-star", "weight-gradient", weight_star, "mistake:hadamard-for-matmul"),
+    ("dW-over-m", "weight-gradient", weight_over_m, "mistake:mean-twice"),
+    ("dW-first-column", "weight-gradient", weight_first_column, "mistake:first-column-only"),
+    ("backprop-over-m", "backprop-error", backprop_over_m, "mistake:mean-twice"),
+    ("backprop-sigma-prime-at-back", "backprop-error", backprop_sigma_prime_of_back,
+     "mistake:sigma-prime-at-a"),
+    ("output-error-over-m", "output-error", output_error_over_m, "mistake:mean-twice"),
+    ("forward-first-column", "forward-step", forward_step_first_column, "mistake:first-column-only"),
+    ("softmax-no-shift", "softmax-output-error", softmax_no_shift, "not-finite"),
+    ("backward-5/7", "backward-batch", backward_five_sevenths, "mistake:constant-multiple"),
+    ("backward-no-bias", "backward-batch", backward_no_bias, "mistake:missing-bias"),
+    ("backward-a-l", "backward-batch", backward_a_l_everywhere, "shape:wrong-layer"),
+    ("dW-over-m-backward", "backward-batch", make_backward(tweak=lambda dW, db: dW.__setitem__(
+        slice(1, None), [g / 3 for g in dW[1:]])), "mistake:constant-multiple"),
+    ("fixed-sigmoid-prime-at-z", "backward-fixed", make_backward_fixed(tanh_prime="sigmoid-z"),
+     "mistake:wrong-activation"),
+]
+
+#: Bugs that are right for one example and must be named as batch-only.
+BATCH_ONLY = ("mse-no-1/m", "mse-1/m-twice", "bce-no-1/m", "db-unsummed", "db-np-mean", "db-first-column",
+              "dW-star", "dW-over-m", "dW-first-column", "backprop-over-m", "output-error-over-m",
+              "forward-first-column")
+BUGS += BUGS_ISSUE_10

@@ -91,7 +91,7 @@ def backward(W, b, x, y):
     return backward_batch(W, b, x, y)
 
 
-def sgd_update(W, b, dW, db, learning_rate):
+def update_parameters(W, b, dW, db, learning_rate):
     W_new = [None] + [W[l] - learning_rate * dW[l] for l in range(1, len(W))]
     b_new = [None] + [b[l] - learning_rate * db[l] for l in range(1, len(b))]
     return W_new, b_new
@@ -103,11 +103,11 @@ def softmax_output_error(z_L, Y):
     return (p - Y) / z_L.shape[1]
 
 
-def init_weights(sizes, activation, seed):
+def init_weights(sizes, method, seed):
     rng = np.random.default_rng(seed)
     W, b = [None], [None]
     for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
-        var = 2.0 / n_in if activation == "relu" else 2.0 / (n_in + n_out)
+        var = 2.0 / n_in if method == "he" else 2.0 / (n_in + n_out)
         W.append(rng.normal(0.0, np.sqrt(var), (n_out, n_in)))
         b.append(np.zeros((n_out, 1)))
     return W, b
@@ -161,7 +161,7 @@ SOLUTIONS = {
     "output-error-mse": output_error_mse, "output-error-bce": output_error_bce,
     "output-error": output_error, "backprop-error": backprop_error,
     "weight-gradient": weight_gradient, "bias-gradient": bias_gradient, "backward": backward,
-    "backward-batch": backward_batch, "sgd-update": sgd_update,
+    "backward-batch": backward_batch, "update-parameters": update_parameters,
     "softmax-output-error": softmax_output_error,
     "init-weights": init_weights, "backward-fixed": backward_fixed, "op-backward": OP_BACKWARD,
 }

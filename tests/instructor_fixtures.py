@@ -75,7 +75,7 @@ def failure_modes(tmp: Path) -> list[Mode]:
     return [
         Mode("correct", with_cell(CORRECT), "passed", "all 6 cases passed"),
         Mode("buggy", with_cell("def sigmoid(z):\n    return 1 / (1 + np.exp(z))\n"), "failed",
-             "0 of 6 cases passed; case 1: sign flipped in the exponent"),
+             "0 of 6 cases passed; case 1: σ(−z) instead of σ(z)"),
         Mode("not-attempted", lesson(), "not-attempted", "still raises NotImplementedError"),
         Mode("corrupt", b'{"cells": [', "unreadable", "not a valid notebook"),
         Mode("binary", bytes(range(256)) * 4, "unreadable", "not a notebook"),

@@ -11,11 +11,19 @@ import numpy as np
 import pytest
 
 from bpkit.grader import EXERCISES, check_relu_prime, hidden_seed, run_check
-from bpkit.grader.cases import KINK_MARGIN, near_kink
-from bpkit.grader.exercises import ACTIVATION_CYCLE
+from bpkit.grader.cases import KINK_MARGIN, case_rng, near_kink
+from bpkit.grader.exercises.base import ACTIVATION_CYCLE
+from bpkit.grader.exercises.relu_prime import ZEROS
 
 SEEDS = range(1000)
 LESSON_EXERCISES = sorted(EXERCISES)
+
+
+def one_case(ex, seed):
+    """Case ``seed % n_cases`` of seed ``seed``: over many seeds, every kind of case (one column,
+    batches, float32, integer, large logits) is drawn equally often."""
+    i = seed % ex.n_cases
+    return ex.build(case_rng(ex.id, seed, i), i, seed)
 
 
 def test_every_lesson_exercise_has_a_check_and_a_solution():
@@ -33,7 +41,7 @@ def test_correct_answer_passes_1000_seeds(exercise_id):
     fn = ok.SOLUTIONS[exercise_id]
     failures = []
     for seed in SEEDS:
-        case = ex.make_cases(seed, 1)[0]
+        case = one_case(ex, seed)
         verdict = ex.judge(case, ex.call(fn, case))
         if not verdict.passed:
             failures.append((seed, verdict.diagnosis, verdict.lines))
@@ -54,10 +62,6 @@ def _relu_seeds(exercise_id):
     return [s for s in range(3 * len(SEEDS)) if s % 3 == k][: len(SEEDS)]
 
 
-def _relu_prime_at_zero_is_one(z):
-    return (z >= 0).astype(float)
-
-
 @pytest.mark.parametrize("exercise_id, name, output", [
     ("relu-prime", "z", "relu_prime(z)"),
     ("output-error", "z_L", "delta"),
@@ -72,8 +76,7 @@ def test_relu_data_near_the_kink_is_handled(exercise_id, name, output):
         case = ex.make_cases(seed, 1)[0]
         assert ex.id == "relu-prime" or case.meta["activation"] == "relu"
         case = near_kink(case, name, np.random.default_rng(seed), count=3)
-        fns = [ok.SOLUTIONS[exercise_id]] + ([_relu_prime_at_zero_is_one] if ex.id == "relu-prime" else [])
-        for fn in fns:
+        for fn in [ok.SOLUTIONS[exercise_id]]:
             verdict = ex.judge(case, ex.call(fn, case))
             assert verdict.passed, (seed, verdict.lines)
         crossed += ex.truth(case)[output].kinks
@@ -92,8 +95,11 @@ def test_cases_keep_relu_inputs_away_from_the_kink():
         ex = EXERCISES[exercise_id]
         for seed in range(200):
             for case in ex.make_cases(seed, 3):
-                if ex.id == "relu-prime" or case.meta["activation"] == "relu":
-                    assert np.min(np.abs(case.arrays[name])) >= KINK_MARGIN
+                z = np.abs(case.arrays[name])
+                if ex.id == "relu-prime":            # the stated value at the kink, exactly 0
+                    assert np.sum(z == 0) == ZEROS and np.min(z[z != 0]) >= KINK_MARGIN
+                elif case.meta["activation"] == "relu":
+                    assert np.min(z) >= KINK_MARGIN
 
 
 @pytest.mark.parametrize("exercise_id", LESSON_EXERCISES)
@@ -138,15 +144,42 @@ def test_cases_are_reproducible_and_seeds_differ(exercise_id):
     )
 
 
-def test_batch_exercises_use_batches_and_lessons_before_07_single_examples():
-    for ex in EXERCISES.values():
-        for case in ex.make_cases(3, 3):
-            batched = ("X", "delta", "z_L", "a_prev", "delta_next")
-            m = {a.shape[1] for n, a in case.arrays.items() if n in batched}
-            if ex.lesson >= 7 and ex.id not in ("sgd-update", "op-backward"):     # op-backward: no batch
-                assert m and min(m) > 2, ex.id
-            elif ex.lesson <= 6 and m:
-                assert m == {1}, ex.id
+BATCHED = ("X", "delta", "z_L", "a_prev", "delta_next", "grad_a")
+
+
+def _stub_promises_batch(ex):
+    """Whether the exercise's stub in solutions/ says (n, m) (or (n_0, m)) for an input."""
+    import json
+    import re
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parents[1].joinpath("solutions").glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            if f"exercise:{ex.id}" in cell.get("metadata", {}).get("tags", []):
+                source = "".join(cell["source"])
+                return re.search(r"\(n_\{?\w+\}?, m\)|\(n_L, m\)|\(n_0, m\)", source) is not None
+    return False
+
+
+@pytest.mark.parametrize("exercise_id", LESSON_EXERCISES)
+def test_an_exercise_whose_stub_promises_a_batch_has_batch_cases(exercise_id):
+    """Public and hidden cases alike include batches (m >= 2, m unequal to every width)."""
+    ex = EXERCISES[exercise_id]
+    promised = _stub_promises_batch(ex)
+    assert promised == ex.promises_batch, (ex.id, promised)
+    if not promised:
+        return
+    for seed in (0, 1, hidden_seed("instructor secret")):
+        ms = []
+        for case in ex.make_cases(seed):
+            widths = {d for n, a in case.arrays.items() for d in a.shape} - {
+                a.shape[1] for n, a in case.arrays.items() if n in BATCHED}
+            m = {a.shape[1] for n, a in case.arrays.items() if n in BATCHED}
+            assert len(m) == 1, case.description
+            ms.append(m.pop())
+            if ms[-1] > 1:
+                assert ms[-1] not in widths and ms[-1] not in case.meta.get("sizes", []), case.description
+        assert max(ms) >= 2, (ex.id, seed, ms)
 
 
 # --------------------------------------------------------------------------- other correct answers
@@ -192,9 +225,105 @@ def _backprop_error_dot(W_next, delta_next, z, sigma_prime):
     return np.multiply(np.dot(W_next.T, delta_next), sigma_prime(z))
 
 
-def _softmax_unstable(z_L, Y):
-    e = np.exp(z_L)
-    return (e / e.sum(axis=0) - Y) / z_L.shape[1]
+def _softmax_loop(z_L, Y):
+    out = np.zeros_like(z_L)
+    for j in range(z_L.shape[1]):
+        col = z_L[:, j] - z_L[:, j].max()
+        e = np.exp(col)
+        out[:, j] = (e / e.sum() - Y[:, j]) / z_L.shape[1]
+    return out
+
+
+def _softmax_logsumexp(z_L, Y):
+    lse = z_L.max(axis=0) + np.log(np.exp(z_L - z_L.max(axis=0)).sum(axis=0))
+    return (np.exp(z_L - lse) - Y) / z_L.shape[1]
+
+
+def _forward_step_loop(W, a_prev, b, sigma):
+    z = np.zeros((W.shape[0], a_prev.shape[1]))
+    for j in range(a_prev.shape[1]):
+        z[:, j:j + 1] = W @ a_prev[:, j:j + 1] + b
+    return z, sigma(z)
+
+
+def _forward_step_einsum_float32(W, a_prev, b, sigma):
+    z = np.einsum("ij,jm->im", W.astype(np.float32), a_prev.astype(np.float32)) + b.astype(np.float32)
+    return z, sigma(z)
+
+
+def _output_error_mse_float32(z_L, y):
+    a = 1 / (1 + np.exp(-z_L.astype(np.float32)))
+    return (a - y.astype(np.float32)) * a * (1 - a) / np.float32(z_L.shape[1])
+
+
+def _output_error_mse_order(z_L, y):
+    m = z_L.shape[1]
+    a = 1 / (1 + np.exp(-z_L))
+    return (a * (1 - a)) * (a / m - y / m)
+
+
+def _output_error_bce_mean(z_L, y):
+    a = 0.5 * (1 + np.tanh(z_L / 2))
+    return (a - y) / len(z_L[0])
+
+
+def _output_error_float32(grad_a, z_L, sigma_prime):
+    return (grad_a.astype(np.float32) * sigma_prime(z_L.astype(np.float32))).astype(np.float32)
+
+
+def _backprop_error_float32(W_next, delta_next, z, sigma_prime):
+    W, d = W_next.astype(np.float32), delta_next.astype(np.float32)
+    return (W.T @ d) * sigma_prime(z.astype(np.float32)).astype(np.float32)
+
+
+def _backprop_error_loop(W_next, delta_next, z, sigma_prime):
+    out = np.zeros_like(z)
+    for j in range(z.shape[1]):
+        out[:, j] = W_next.T.dot(delta_next[:, j]) * sigma_prime(z[:, j])
+    return out
+
+
+def _weight_gradient_float32(delta, a_prev):
+    return delta.astype(np.float32) @ a_prev.astype(np.float32).T
+
+
+def _bias_gradient_loop(delta):
+    out = np.zeros((delta.shape[0], 1))
+    for j in range(delta.shape[1]):
+        out[:, 0] += delta[:, j]
+    return out
+
+
+def _bias_gradient_float32(delta):
+    return delta.astype(np.float32).sum(axis=1).reshape(-1, 1)
+
+
+def _bias_gradient_matmul(delta):
+    return delta @ np.ones((delta.shape[1], 1))
+
+
+def _backward_batch_float32(W, b, X, Y):
+    f32 = [None] + [w.astype(np.float32) for w in W[1:]]
+    g32 = [None] + [v.astype(np.float32) for v in b[1:]]
+    return ok.backward_batch(f32, g32, X.astype(np.float32), Y.astype(np.float32))
+
+
+def _sigmoid_float32(z):
+    return (1 / (1 + np.exp(-z.astype(np.float32)))).astype(np.float32)
+
+
+def _relu_prime_heaviside(z):
+    return np.heaviside(z, 0.0)
+
+
+def _numgrad_float_copy(f, x, h=1e-5):
+    x = x.astype(float)
+    g = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        e = np.zeros(x.shape)
+        e[i] = h
+        g[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return g
 
 
 def _backward_float64_via_bpkit(W, b, x, y):
@@ -216,30 +345,30 @@ def _backward_fixed_via_bpkit(W, b, X, Y):
     return net.backward(net.forward(X), Y)
 
 
-def _init_weights_via_bpkit(sizes, activation, seed):
+def _init_weights_via_bpkit(sizes, method, seed):
     import bpkit
 
-    return bpkit.init_weights(sizes, "he" if activation == "relu" else "xavier", seed)
+    return bpkit.init_weights(sizes, method, seed)
 
 
-def _init_weights_uniform(sizes, activation, seed):
+def _init_weights_uniform(sizes, method, seed):
     rng = np.random.default_rng(seed)
     W, b = [None], [None]
     for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
-        a = np.sqrt(6 / n_in) if activation == "relu" else np.sqrt(6 / (n_in + n_out))   # Glorot/He uniform
+        a = np.sqrt(6 / n_in) if method == "he" else np.sqrt(6 / (n_in + n_out))   # Glorot/He uniform
         W.append(rng.uniform(-a, a, size=(n_out, n_in)))
         b.append(np.zeros((n_out, 1)))
     return W, b
 
 
-def _init_weights_float32(sizes, activation, seed):
-    W, b = ok.init_weights(sizes, activation, seed)
+def _init_weights_float32(sizes, method, seed):
+    W, b = ok.init_weights(sizes, method, seed)
     return [None] + [w.astype(np.float32) for w in W[1:]], [None] + [v.astype(np.float32) for v in b[1:]]
 
 
-def _init_weights_legacy_seeded(sizes, activation, seed):
+def _init_weights_legacy_seeded(sizes, method, seed):
     rs = np.random.RandomState(seed)                      # the old seeded generator is fine too
-    W = [None] + [rs.randn(o, i) * np.sqrt(2 / i if activation == "relu" else 2 / (i + o))
+    W = [None] + [rs.randn(o, i) * np.sqrt(2 / i if method == "he" else 2 / (i + o))
                   for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
     return W, [None] + [np.zeros((o, 1)) for o in sizes[1:]]
 
@@ -280,6 +409,8 @@ def _sgd_update_copying(W, b, dW, db, learning_rate):
 
 
 def _numgrad_add_subtract(f, x, h=1e-5):
+    if x.dtype.kind in "iu":                # lesson 02's warning: never step an integer array
+        x = x.astype(float)
     g = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         x[i] += h
@@ -292,13 +423,24 @@ def _numgrad_add_subtract(f, x, h=1e-5):
 
 
 ALTERNATIVES = [
-    ("numerical-gradient", _numgrad_add_subtract),
-    ("sigmoid", _sigmoid_tanh), ("sigmoid", _sigmoid_exp), ("sigmoid-prime", _sigmoid_prime_exp),
+    ("numerical-gradient", _numgrad_add_subtract), ("numerical-gradient", _numgrad_float_copy),
+    ("sigmoid", _sigmoid_tanh), ("sigmoid", _sigmoid_exp), ("sigmoid", _sigmoid_float32),
+    ("sigmoid-prime", _sigmoid_prime_exp),
     ("tanh-prime", _tanh_prime_cosh), ("relu-prime", _relu_prime_where), ("relu-prime", _relu_prime_bool),
+    ("relu-prime", _relu_prime_heaviside),
+    ("forward-step", _forward_step_loop), ("forward-step", _forward_step_einsum_float32),
+    ("output-error-mse", _output_error_mse_float32), ("output-error-mse", _output_error_mse_order),
+    ("output-error-bce", _output_error_bce_mean), ("output-error", _output_error_float32),
     ("weight-gradient", _weight_gradient_loop), ("weight-gradient", _weight_gradient_einsum),
-    ("backprop-error", _backprop_error_dot), ("softmax-output-error", _softmax_unstable),
+    ("weight-gradient", _weight_gradient_float32),
+    ("bias-gradient", _bias_gradient_loop), ("bias-gradient", _bias_gradient_float32),
+    ("bias-gradient", _bias_gradient_matmul),
+    ("backprop-error", _backprop_error_dot), ("backprop-error", _backprop_error_float32),
+    ("backprop-error", _backprop_error_loop),
+    ("softmax-output-error", _softmax_loop), ("softmax-output-error", _softmax_logsumexp),
     ("backward", _backward_float64_via_bpkit), ("backward-batch", _backward_float64_via_bpkit),
-    ("sgd-update", _sgd_update_copying),
+    ("backward-batch", _backward_batch_float32),
+    ("update-parameters", _sgd_update_copying),
     ("backward-fixed", _backward_fixed_via_bpkit), ("init-weights", _init_weights_via_bpkit),
     ("init-weights", _init_weights_uniform), ("init-weights", _init_weights_float32),
     ("init-weights", _init_weights_legacy_seeded), ("op-backward", _Ops),
@@ -309,7 +451,7 @@ ALTERNATIVES = [
 @pytest.mark.parametrize("exercise_id, fn", ALTERNATIVES, ids=lambda x: getattr(x, "__name__", x))
 def test_other_correct_formulations_pass(exercise_id, fn):
     ex = EXERCISES[exercise_id]
-    for seed in range(50 if exercise_id == "init-weights" else 200):     # init-weights: 1,000 above
-        case = ex.make_cases(seed, 1)[0]
+    for seed in range(50 if exercise_id == "init-weights" else SEEDS.stop):   # init-weights: 1,000 above
+        case = one_case(ex, seed)
         verdict = ex.judge(case, ex.call(fn, case))
         assert verdict.passed, (seed, verdict.lines)

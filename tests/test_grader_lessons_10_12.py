@@ -16,14 +16,14 @@ from bpkit.grader import (
     check_op_backward,
     run_check,
 )
-from bpkit.grader.initstats import SIGNAL_BAND
+from bpkit.grader.exercises.init_weights import SIGNAL_BAND
 
 # --------------------------------------------------------------------------- lesson 10: init-weights
 
 
 def _scaled(factor):
-    def init_weights(sizes, activation, seed):
-        W, b = ok.init_weights(sizes, activation, seed)
+    def init_weights(sizes, method, seed):
+        W, b = ok.init_weights(sizes, method, seed)
         return [None] + [w * np.sqrt(factor) for w in W[1:]], b
 
     return init_weights
@@ -48,7 +48,7 @@ def test_the_right_variance_keeps_the_signal_inside_the_band():
     worst = [np.inf, 0.0]
     for seed in range(300):
         case = ex.make_cases(seed, 1)[0]
-        W, b = ok.init_weights(case.meta["sizes"], case.meta["activation"], 1 + seed)
+        W, b = ok.init_weights(case.meta["sizes"], case.meta["method"], 1 + seed)
         v = ref.preactivation_variances(W, b, case.arrays["X"], ref.ACTIVATIONS[case.meta["activation"]])[1:]
         worst = [min(worst[0], min(v)), max(worst[1], max(v))]
     assert 2 * lo < worst[0] and worst[1] < hi / 2          # a margin of 2 on both sides
@@ -62,25 +62,26 @@ def test_a_variance_20_percent_off_fails_and_says_what_it_should_be():
     assert "needs Xavier's 2/(n_in + n_out) = 2/(" in text and "lands within ±" in text
 
 
-def test_xavier_for_relu_fails_only_the_relu_case_and_he_for_tanh_the_others():
-    def xavier_everywhere(sizes, activation, seed):
-        return ok.init_weights(sizes, "tanh", seed)
+def test_ignoring_the_method_fails_only_the_cases_of_the_other_method():
+    def xavier_everywhere(sizes, method, seed):
+        return ok.init_weights(sizes, "xavier", seed)
 
-    def he_everywhere(sizes, activation, seed):
-        return ok.init_weights(sizes, "relu", seed)
+    def he_everywhere(sizes, method, seed):
+        return ok.init_weights(sizes, "he", seed)
 
-    result = check_init_weights(xavier_everywhere)
-    acts = [v.description.split("activation ")[1].split(",")[0] for v in result.verdicts]
-    assert [v.passed for v in result.verdicts] == [a != "'relu'" for a in acts]
-    assert "Xavier initialisation for ReLU" in str(result) and "the signal vanishes" in str(result)
-    result = check_init_weights(he_everywhere)
-    assert [v.passed for v in result.verdicts] == [a == "'relu'" for a in acts]
-    assert {v.title for v in result.failures} == {"He initialisation for tanh",
-                                                  "He initialisation for the sigmoid"}
+    result = check_init_weights(xavier_everywhere, n_cases=4)
+    methods = [v.description.split("method ")[1].split(",")[0] for v in result.verdicts]
+    assert set(methods) == {"'xavier'", "'he'"}
+    assert [v.passed for v in result.verdicts] == [a != "'he'" for a in methods]
+    assert "Xavier's variance where method 'he' was asked" in str(result)
+    assert "the signal vanishes" in str(result)
+    result = check_init_weights(he_everywhere, n_cases=4)
+    assert [v.passed for v in result.verdicts] == [a == "'he'" for a in methods]
+    assert {v.title for v in result.failures} == {"He's variance where method 'xavier' was asked"}
 
 
 def test_an_unseeded_draw_gets_the_same_report_every_time():
-    def unseeded(sizes, activation, seed):
+    def unseeded(sizes, method, seed):
         W = [None] + [np.random.randn(o, i) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
         return W, [None] + [np.zeros((o, 1)) for o in sizes[1:]]
 
@@ -93,11 +94,11 @@ def test_an_unseeded_draw_gets_the_same_report_every_time():
 def test_a_second_call_that_fails_is_reported():
     calls = []
 
-    def once_only(sizes, activation, seed):
+    def once_only(sizes, method, seed):
         calls.append(seed)
         if len(calls) % 3 == 2:
             raise RuntimeError("the cache is empty")
-        return ok.init_weights(sizes, activation, seed)
+        return ok.init_weights(sizes, method, seed)
 
     result = check_init_weights(once_only, n_cases=1)
     assert not result.passed and "not-seeded" in result.mistakes
@@ -105,8 +106,8 @@ def test_a_second_call_that_fails_is_reported():
 
 
 def test_identical_rows_are_symmetry_even_when_random():
-    def one_row(sizes, activation, seed):
-        W, b = ok.init_weights(sizes, activation, seed)
+    def one_row(sizes, method, seed):
+        W, b = ok.init_weights(sizes, method, seed)
         return [None] + [np.repeat(w[:1], w.shape[0], axis=0) for w in W[1:]], b
 
     result = check_init_weights(one_row)
@@ -114,8 +115,8 @@ def test_identical_rows_are_symmetry_even_when_random():
 
 
 def test_init_reports_are_short_and_name_the_layer_shapes_on_a_transpose():
-    def transposed(sizes, activation, seed):
-        W, b = ok.init_weights(sizes, activation, seed)
+    def transposed(sizes, method, seed):
+        W, b = ok.init_weights(sizes, method, seed)
         return [None] + [w.T.copy() for w in W[1:]], b
 
     text = str(check_init_weights(transposed))
@@ -175,7 +176,9 @@ def test_lesson_11_bugs_then_the_other_two_together():
 
     result = check_backward_fixed(buggy_two)
     assert set(result.mistakes) == {"mean-twice", "sigma-prime-at-a"}
-    assert "averaged twice in Equation 4 + tanh′ written 1 − z² in Equation 2" in str(result)
+    text = str(result)
+    assert "mean instead of sum in Equation 4 + tanh′ written 1 − z² in Equation 2" in text
+    assert "right for one example, wrong for a batch of" in text
     assert check_backward_fixed(ok.backward_fixed).passed
 
 
@@ -269,7 +272,7 @@ def test_init_weights_without_evidence_for_another_seed_does_not_pass(drop):
     # Only a forged worker sends no answer for the second seed; missing evidence must not count as a pass.
     from bpkit.grader.calling import STATUS, decode_status, encode_status
     from bpkit.grader.exercises import EXERCISES
-    from bpkit.grader.initstats import OTHER
+    from bpkit.grader.exercises.init_weights import OTHER
 
     ex = EXERCISES["init-weights"]
     case = ex.make_cases(seed=0, n=1)[0]

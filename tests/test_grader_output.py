@@ -239,7 +239,7 @@ def test_one_wrong_row_or_column_is_named_both_ways():
 
 
 def test_layer_ranges_read_as_words():
-    from bpkit.grader.exercises import layers_text
+    from bpkit.grader.exercises.base import layers_text
 
     assert layers_text(3, 3) == "Layer 3 is"
     assert layers_text(2, 3) == "Layers 2 and 3 are"
@@ -247,9 +247,9 @@ def test_layer_ranges_read_as_words():
 
 
 def test_a_changed_input_names_its_entry_the_same_way():
-    def sgd_update(W, b, dW, db, learning_rate):
+    def update_parameters(W, b, dW, db, learning_rate):
         W[1][0, 2] += 1.0
-        return ok.sgd_update(W, b, dW, db, learning_rate)
+        return ok.update_parameters(W, b, dW, db, learning_rate)
 
-    text = str(run_check("sgd-update", sgd_update))
+    text = str(run_check("update-parameters", update_parameters))
     assert "W[1][0, 2] (row 0, column 2, counting from 0) was " in text

@@ -109,11 +109,17 @@ def test_output_files(graded):
 
 def test_feedback_shows_the_lessons_own_report_on_public_cases(graded):
     text = (graded["out"] / "feedback" / "buggy.md").read_text()
-    expected = str(check_sigmoid(lambda z: 1 / (1 + np.exp(z))))
+    from bpkit.grader import hints_off, hints_on
+
+    hints_off()                                    # graded feedback carries no pointer to the lesson's hints
+    try:
+        expected = str(check_sigmoid(lambda z: 1 / (1 + np.exp(z))))
+    finally:
+        hints_on()
     assert expected in text
-    assert "Hidden cases: 0 of 3 passed. Failures: sign flipped in the exponent." in text
+    assert "Hidden cases: 0 of 3 passed. Failures: σ(−z) instead of σ(z)." in text
     html = (graded["out"] / "feedback" / "buggy.html").read_text()
-    assert html.startswith("<!DOCTYPE html>") and "sign flipped in the exponent" in html
+    assert html.startswith("<!DOCTYPE html>") and "σ(−z) instead of σ(z)" in html
 
 
 def test_feedback_never_shows_what_a_submission_did_with_a_hidden_case(tmp_path):

@@ -27,8 +27,8 @@ ORDER = (
     "not-finite",          # NaN or inf, and where
     "shape",               # wrong shape, with the likely cause
     "mutated",             # changed its inputs in place
-    "mistake",             # a known mistake, matched against the case's own data
     "float32",             # right to float32 precision: passes with a note
+    "mistake",             # a known mistake (or a constant multiple of the truth), named
     "mismatch",            # differs: where, and the worst entry's numbers
 )
 
@@ -119,13 +119,48 @@ class CheckResult:
     """
 
     def __init__(self, check: str, exercise: str, verdicts: list[Verdict], function: str = "",
-                 needs: str = ""):
+                 needs: str = "", *, hints: tuple[str, ...] = (), hint_number: int = 0,
+                 notes: tuple[str, ...] = (), call: str = ""):
         self.check = check
         self.exercise = exercise
         self.verdicts = list(verdicts)
         self.function = function or exercise.replace("-", "_")
         #: What the check must be given, for the headline when it got something else.
         self.needs = needs or f"a function: {check}({self.function})"
+        #: The exercise's staged hints (empty when hints are off), and the one that fits the diagnosis.
+        self.hints = tuple(hints)
+        self.hint_number = int(hint_number) if self.hints and not self.passed else 0
+        #: Notes shown whatever the verdict (e.g. a helper borrowed from another cell).
+        self.notes = tuple(notes)
+        self._call = call
+        self._next_hint = 0
+
+    # ------------------------------------------------------------------ hints
+    def hint(self, k: int | None = None):
+        """Hint ``k`` (1-based) of the exercise, or the next one not yet shown.
+
+        Returns a small object that prints as ``Hint 2 of 3 (sigmoid): ...``.
+        """
+        from .hints import OFF_TEXT, HintText, hints_enabled
+
+        if not self.hints or not hints_enabled():
+            return HintText(0, 0, self.exercise, OFF_TEXT if self.hints or not hints_enabled()
+                            else "This exercise has no hints.")
+        if k is None:
+            self._next_hint = min(self._next_hint + 1, len(self.hints))
+            k = self._next_hint
+        if not isinstance(k, int) or not 1 <= k <= len(self.hints):
+            raise ValueError(f"hint number must be 1 to {len(self.hints)}, got {k!r}")
+        return HintText(k, len(self.hints), self.exercise, self.hints[k - 1])
+
+    def _tail(self) -> list[str]:
+        """The last lines of the report: the notes, then the pointer to the hint that fits."""
+        from .hints import pointer_text
+
+        lines = list(self.notes)
+        if self.hint_number:
+            lines.append(pointer_text(self._call, self.hint_number))
+        return lines
 
     # ------------------------------------------------------------------ summary
     @property
@@ -234,6 +269,7 @@ class CheckResult:
             if head:
                 out.append(head)
             out += ["  " + line for line in lines]
+        out += self._tail()
         return "\n".join(out)
 
     def __repr__(self) -> str:
@@ -263,5 +299,11 @@ class CheckResult:
                 parts.append(f'<div style="font-weight: bold; margin-top: 4px;">{e(head)}</div>')
             parts.append('<pre style="margin: 2px 0 2px 1em; white-space: pre-wrap;">'
                          + e("\n".join(lines)) + "</pre>")
+        for line in self._tail():
+            parts.append(f'<div style="margin-top: 4px;">{e(line)}</div>')
+        if self.hint_number:
+            for k, text in enumerate(self.hints, start=1):
+                parts.append(f'<details style="margin: 2px 0;"><summary>Hint {k} of {len(self.hints)}'
+                             f'</summary><div style="margin-left: 1em;">{e(text)}</div></details>')
         parts.append("</div>")
         return "\n".join(parts)
