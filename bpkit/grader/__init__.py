@@ -17,9 +17,11 @@ Modules, one idea each:
 * :mod:`~bpkit.grader.mistakes` -- the known mistakes, computed from each case's data;
 * :mod:`~bpkit.grader.initstats` -- judging an initialisation by statistics (lesson 10);
 * :mod:`~bpkit.grader.diagnosis` -- the ordered diagnoses;
-* :mod:`~bpkit.grader.result` -- ``Verdict`` and ``CheckResult`` (text and HTML).
+* :mod:`~bpkit.grader.result` -- ``Verdict`` and ``CheckResult`` (text and HTML);
+* :mod:`~bpkit.grader.capstone` -- lesson 13: the training loop, judged by replaying its minibatches.
 """
 
+from .capstone import check_train
 from .cases import Case, hidden_seed
 from .checks import (
     check_backprop_error,
@@ -52,6 +54,7 @@ __all__ = [
     "check_bias_gradient", "check_forward_step", "check_init_weights", "check_numerical_gradient",
     "check_op_backward", "check_output_error", "check_output_error_bce",
     "check_output_error_mse", "check_relu_prime", "check_sgd_update", "check_sigmoid",
-    "check_sigmoid_prime", "check_softmax_output_error", "check_tanh_prime", "check_weight_gradient",
+    "check_sigmoid_prime", "check_softmax_output_error", "check_tanh_prime", "check_train",
+    "check_weight_gradient",
     "hidden_seed", "register", "run_check",
 ]
