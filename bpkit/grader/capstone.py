@@ -61,7 +61,7 @@ CALL_BACKWARD, CALL_UPDATE, CALL_INIT = 1, 2, 3
 #: A run may call the parts this many times the expected number before it is stopped.
 MAX_CALLS_FACTOR = 16
 #: Choices of the cases: epochs, batch sizes, learning rates, held-out points.
-EPOCHS, BATCH_SIZES, LEARNING_RATES, N_TEST = (3, 4), (4, 5, 6, 7), (0.5, 2.0, 3.0), 40
+EPOCHS, BATCH_SIZES, LEARNING_RATES, N_TEST = (3, 4), (4, 5, 6, 7), (2.0, 3.0, 5.0), 40
 #: Relative tolerance of replayed weights and losses (float64 rounding, amplified by a few dozen steps).
 RTOL = 1e-8
 
@@ -326,14 +326,15 @@ def _close(got: Array, expected: Array, rtol: float = RTOL) -> bool:
 class Replay:
     """The grader's own SGD on given minibatches, from its own initial weights (trusted side)."""
 
-    def __init__(self, case: Case, batches: list[Array], lag: bool = False):
+    def __init__(self, case: Case, batches: list[Array]):
         sizes, X, Y = case.meta["sizes"], case.arrays["X"], case.arrays["Y"]
         lr, E = float(case.meta["learning_rate"]), int(case.meta["epochs"])
         W, b = init_weights(sizes, "xavier", int(case.meta["train_seed"]))
         self.start = _theta(W, b)
         self.before_last, self.batch_losses, self.losses, self.after_last = [], [], [], []
+        self.lagging: list[float] = []      # the loss after each epoch without its last update
+        self.last_start = self.start        # the weights before the very last update
         per_epoch = len(batches) // E if E else 0
-        previous = ([None] + [np.zeros_like(w) for w in W[1:]], [None] + [np.zeros_like(v) for v in b[1:]])
         for e in range(E):
             epoch = batches[e * per_epoch:(e + 1) * per_epoch]
             losses = []
@@ -341,11 +342,12 @@ class Replay:
                 Xb, Yb = X[:, idx], Y[:, idx]
                 losses.append(mean_loss(W, b, Xb, Yb))
                 dW, db = backward_batch(W, b, Xb, Yb)
-                if lag:                                   # the update before the gradient
-                    (dW, db), previous = previous, (dW, db)
-                W, b = update_parameters(W, b, dW, db, lr)
                 if k == len(epoch) - 1:
                     self.before_last.append(losses[-1])
+                    self.lagging.append(mean_loss(W, b, X, Y))
+                    self.last_start = _theta(W, b)
+                W, b = update_parameters(W, b, dW, db, lr)
+                if k == len(epoch) - 1:
                     self.after_last.append(mean_loss(W, b, Xb, Yb))
             self.batch_losses.append((losses, [len(i) for i in epoch]))
             self.losses.append(mean_loss(W, b, X, Y))
@@ -419,6 +421,7 @@ MISTAKES: dict[str, tuple[str, str]] = {
     "loss-half": ("the ½ of the MSE", "The loss is (1/2m) Σ ||a[L] - y||², with the ½."),
     "loss-before-epoch": ("loss recorded before the epoch", "Record the loss after each epoch's updates, "
                           "not before them."),
+    "loss-per-batch": ("one loss per minibatch", "Record one loss per epoch, after its last update."),
     "losses": ("wrong losses", "losses[e] must be the mean loss (1/2m) Σ ||a[L] - y||² on all of X after "
                "epoch e."),
     "not-seeded": ("not reproducible", "Two runs with the same seed gave different results: shuffle with "
@@ -468,11 +471,11 @@ class TrainExercise(Exercise):
         n_1 = int(rng.choice([n for n in range(4, 8) if n != n_0]))
         sizes = [n_0, n_1, n_L]
         B = int(rng.choice(BATCH_SIZES))
-        k = int(rng.integers(4, 7))
+        k = int(rng.integers(5, 9))
         m = B * k if index % 3 == 1 else B * k + int(rng.integers(1, B))   # case 2: m a multiple of B
         classes = max(2, n_L)
         centres = rng.standard_normal((classes, n_0))
-        centres *= 2.0 / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-9)
+        centres *= 2.5 / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-9)
 
         def draw(count: int) -> tuple[Array, Array]:
             lab = np.arange(count) % classes
@@ -583,6 +586,8 @@ class TrainExercise(Exercise):
 
     def judge(self, case: Case, outputs: dict[str, Array]) -> Verdict:
         early, answers = preliminary(_AnswersOnly(self), case, outputs)
+        if early is not None and early.diagnosis == "shape" and early.cause in MISTAKES:
+            early.title, early.mistakes = MISTAKES[early.cause][0], (early.cause,)
         if early is not None:
             return early
         log = _Log(case, outputs)
@@ -725,10 +730,12 @@ def _check_updates(case: Case, log: _Log, batches: list[Array]) -> tuple[str, li
 def _weights_mistake(case, log, batches, replay, got, answers) -> tuple[str, list[str]]:
     if _close(got, replay.start):
         return "returned-initial", []
-    if len(log.theta) and _close(got, log.theta[-1]):
+    if batches and _close(got, replay.last_start):
+        # each update a step behind (the update before the gradient) leaves out the last step only,
+        # but then every epoch's loss lags behind too
+        if _close(answers["losses"], np.array(replay.lagging), 1e-6):
+            return "update-before-gradient", []
         return "returned-before-last", []
-    if _close(got, Replay(case, batches, lag=True).end):
-        return "update-before-gradient", []
     return "weights", _accuracy_lines(case, answers, replay)
 
 
@@ -787,7 +794,7 @@ def check_train(fn: Callable, *, seed: int = 0, n_cases: int | None = None,
     the losses -- the mean loss (1/2m) Σ ||a[L] - y||² on all of X after each epoch -- with what
     ``train`` returned. It reports the held-out accuracy of the returned weights.
 
-    Cases: 2-layer sigmoid networks of distinct widths on 2 or 3 classes of blobs, 16 to 48
+    Cases: 2-layer sigmoid networks of distinct widths on 2 or 3 classes of blobs, 20 to 62
     examples, batch sizes 4 to 7 (one case with m a multiple of batch_size), 3 or 4 epochs.
     Recognised mistakes: no shuffling, the same shuffle every epoch, shuffling X without Y, the
     update before the gradient, the last partial minibatch dropped, overlapping minibatches, a
