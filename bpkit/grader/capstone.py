@@ -29,10 +29,12 @@ How it is judged (the learner's function is untrusted and never judges itself):
   data the learner never sees. What was logged only ever names a mistake: a
   forged log still has to come with the weights a correct loop gives.
 
->>> ex = EXERCISES["train"]
->>> case = ex.make_cases(seed=0, n=1)[0]
->>> case.meta["sizes"], case.meta["epochs"], case.meta["batch_size"]
-([3, 5, 2], 3, 6)
+>>> case = TrainExercise().make_cases(seed=0, n=1)[0]
+>>> print(case.description)
+sizes 3-4-1, X (3, 26), 3 epochs of minibatches (5 of 5 and one of 1), learning_rate 2, seed 1549430852
+>>> from bpkit.mine import reference_train
+>>> check_train(reference_train).passed
+True
 """
 
 from __future__ import annotations
