@@ -236,11 +236,13 @@ def _known(source: Source) -> list[tuple[str, str]]:
     return [(i, f) for i, f in source.names if i in EXERCISES]
 
 
-def _notebook(base: Path, lesson: int) -> Path | None:
+def _notebooks(base: Path, lesson: int) -> list[Path]:
+    """The notebooks of a lesson in ``base``, the shortest name (the lesson's own) first, then copies
+    such as ``07-mini-batches-Copy1.ipynb``."""
     if not base.is_dir():
-        return None
-    found = sorted(p for p in base.glob(f"{lesson:02d}-*.ipynb") if p.is_file())
-    return found[0] if found else None
+        return []
+    return sorted((p for p in base.glob(f"{lesson:02d}-*.ipynb") if p.is_file()),
+                  key=lambda p: (len(p.name), p.name))
 
 
 def _code_cells(path: Path) -> list[tuple[list[str], str]]:
@@ -283,10 +285,21 @@ def _no_magics(source: str) -> str:
 
 
 def _yours(base: Path, source: Source) -> tuple[Callable | None, str]:
-    """The learner's function for ``source`` and why it is used, or ``None`` and why not."""
-    path = _notebook(base, source.lesson)
-    if path is None:
+    """The learner's function for ``source`` and why it is used, or ``None`` and why not
+    (the reason of the lesson's own notebook when no copy of it passes either)."""
+    paths = _notebooks(base, source.lesson)
+    if not paths:
         return None, f"no notebook {source.lesson:02d}-*.ipynb here"
+    first = ""
+    for path in paths:
+        fn, reason = _from_notebook(path, source)
+        if fn is not None:
+            return fn, reason
+        first = first or reason
+    return None, first
+
+
+def _from_notebook(path: Path, source: Source) -> tuple[Callable | None, str]:
     try:
         cells = _code_cells(path)
     except (OSError, ValueError) as err:

@@ -162,3 +162,11 @@ def test_the_reference_loop_passes_check_train_and_matches_network_train():
     for l in (1, 2):
         np.testing.assert_allclose(W[l], net.W[l], rtol=0, atol=1e-12)
     np.testing.assert_allclose(losses, history.loss, rtol=1e-12)
+
+
+def test_a_copy_of_a_lesson_is_used_when_the_lessons_own_notebook_does_not_pass(tmp_path):
+    write_notebook(tmp_path / "00-welcome.ipynb", ("def sigmoid(z):\n    raise NotImplementedError()",
+                                                   "exercise:sigmoid"))
+    assert "bpkit's (not attempted yet)" in str(mine.collect(tmp_path))
+    write_notebook(tmp_path / "00-welcome-Copy1.ipynb", (SIGMOID, "exercise:sigmoid"))
+    assert mine.collect(tmp_path).yours == ["sigmoid"]

@@ -431,14 +431,16 @@ MISTAKES: dict[str, tuple[str, str]] = {
 }
 
 _HINTS = (
-    "Write it in the order of lesson 08's pseudo-code: W, b = parts.init_weights(sizes, \"xavier\", seed), "
-    "one generator rng = np.random.default_rng(seed) before the epochs, then for each epoch a fresh "
-    "order = rng.permutation(m), and for each minibatch of that order one backward_batch and one "
-    "update_parameters.",
-    "A minibatch is idx = order[start:start + batch_size] for start in range(0, m, batch_size): the same idx "
-    "for X and for Y. The update returns new lists: keep them (W, b = ...).",
-    "After each epoch, run the forward pass with parts.forward_step(W[l], a, b[l], parts.sigmoid) for "
-    "l = 1..L on all of X, and append 0.5 * np.sum((a - Y) ** 2) / m to losses; return W, b, losses.",
+    "Follow the pseudo-code of section 2: initialise once; then for each epoch shuffle, cut the "
+    "shuffled columns into minibatches, and for each minibatch take a gradient and an update; after "
+    "the epoch, the loss on all of X.",
+    "Make rng = np.random.default_rng(seed) once, before the epochs, and draw order = rng.permutation(m) "
+    "at the start of each epoch. A minibatch is idx = order[start:start + batch_size] for start in "
+    "range(0, m, batch_size): the same idx for X and for Y.",
+    "In each minibatch, first the gradient at the current weights, then the update, and keep what "
+    "update_parameters returns (W, b = ...). After the epoch's last update, send all of X through the "
+    "layers with parts.forward_step and parts.sigmoid, and append the mean over the m columns of "
+    "½ ||a[L] - y||².",
 )
 
 
