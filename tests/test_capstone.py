@@ -347,7 +347,9 @@ def test_the_judge_survives_hostile_outputs():
     good = EX.call(make_train(), case)
     for broken in ({}, {STATUS: np.array("nonsense")},
                    {**good, "log:X": np.zeros((1, 1))}, {**good, "log:sizes": np.array([-1.0])},
-                   {**good, "log:calls": np.array([])}, {**good, "W[1]": np.zeros((9, 9))}):
+                   {**good, "log:calls": np.array([])}, {**good, "W[1]": np.zeros((9, 9))},
+                   {**good, "log:calls": np.full(3, np.nan)}, {**good, "log:init": np.full((1, 2), np.inf)},
+                   {**good, "log:sizes": good["log:sizes"] * 1e30}):
         verdict = EX.judge(case, broken)
         assert not verdict.passed and verdict.diagnosis != "grader-error"
 

@@ -283,11 +283,12 @@ class _Log:
         self.init = get("log:init", 2, cols=2)
         parts = (self.calls, self.sizes, self.X, self.Y, self.theta, self.up_theta, self.up_grad, self.up_lr,
                  self.init)
-        self.ok = all(p is not None for p in parts)
+        self.ok = all(p is not None and bool(np.all(np.isfinite(p))) for p in parts)
         if self.ok:
-            sz = self.sizes.astype(np.int64)
-            self.ok = (bool(np.all(sz >= 1)) and int(sz.sum()) == self.X.shape[1] == self.Y.shape[1]
-                       and len(sz) == len(self.theta) and len(self.up_theta) == len(self.up_grad)
+            n = self.sizes
+            self.ok = (bool(np.all((n >= 1) & (n <= self.X.shape[1]) & (n == np.round(n))))
+                       and int(n.sum()) == self.X.shape[1] == self.Y.shape[1]
+                       and len(n) == len(self.theta) and len(self.up_theta) == len(self.up_grad)
                        == len(self.up_lr))
         if self.ok:
             ends = np.cumsum(self.sizes.astype(np.int64))
