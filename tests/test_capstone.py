@@ -379,3 +379,11 @@ def test_check_output_is_deterministic_and_short():
     for mistake, _ in MISTAKE_CASES[:8]:
         a, b = str(check_train(make_train(mistake))), str(run_check("train", make_train(mistake)))
         assert a == b and len(a.splitlines()) <= 25 and "[[" not in a
+
+
+def test_every_named_mistake_points_to_one_of_the_staged_hints():
+    assert 1 <= len(EX.hints) <= 3
+    assert set(MISTAKES) <= set(EX.hint_for)
+    assert all(1 <= k <= len(EX.hints) for k in EX.hint_for.values())
+    solution = "parts.update_parameters(W, b, dW, db, learning_rate)"
+    assert not any(solution in hint for hint in EX.hints)          # close to the answer, not the answer

@@ -468,6 +468,18 @@ class TrainExercise(Exercise):
     batch = True
     float32_ok = False
     hints = _HINTS
+    #: Which hint (1-based) fits a failing verdict: mistake id or shape cause -> hint number.
+    hint_for = {**{k: 1 for k in ("no-backward", "epochs", "batch-count", "no-init", "init-method",
+                                  "init-seed", "not-from-init", "returned-initial", "returned-before-last",
+                                  "weights", "not-an-array")},
+                **{k: 2 for k in ("no-shuffle", "same-shuffle", "x-without-y", "pairing", "batch-size",
+                                  "dropped-last", "duplicated", "not-columns", "not-seeded", "mutated")},
+                **{k: 3 for k in ("update-before-gradient", "learning-rate", "gradient-averaged",
+                                  "gradient-changed", "update-discarded", "update-other-weights",
+                                  "loss-last-batch", "loss-running", "loss-sum", "loss-sum-batches",
+                                  "loss-half", "loss-before-epoch", "loss-per-batch", "losses")}}
+    #: The stub says X is (n_0, m): every case is a batch (the new grader's name for it).
+    promises_batch = True
 
     # ------------------------------------------------------------------ cases
     def build(self, rng, index, seed):
