@@ -102,7 +102,9 @@ def test_cases_keep_relu_inputs_away_from_the_kink():
                     assert np.min(z) >= KINK_MARGIN
 
 
-@pytest.mark.parametrize("exercise_id", LESSON_EXERCISES)
+# Lesson 13's answers are a trained network (a 2-class output layer has width 1) and one loss per
+# epoch; its cases' promises are tested in test_capstone.py (test_cases_keep_their_promises).
+@pytest.mark.parametrize("exercise_id", [e for e in LESSON_EXERCISES if e != "train"])
 def test_cases_have_distinct_non_square_shapes(exercise_id):
     ex = EXERCISES[exercise_id]
     for seed in range(200):

@@ -45,6 +45,7 @@ from .checks import (
     check_sigmoid_prime,
     check_softmax_output_error,
     check_tanh_prime,
+    check_train,
     check_update_parameters,
     check_weight_gradient,
     run_check,
@@ -59,6 +60,7 @@ __all__ = [
     "check_bias_gradient", "check_forward_step", "check_init_weights", "check_numerical_gradient",
     "check_op_backward", "check_output_error", "check_output_error_bce",
     "check_output_error_mse", "check_relu_prime", "check_sgd_update", "check_sigmoid",
-    "check_sigmoid_prime", "check_softmax_output_error", "check_tanh_prime", "check_update_parameters",
-    "check_weight_gradient", "hidden_seed", "hints_enabled", "hints_off", "hints_on", "register", "run_check",
+    "check_sigmoid_prime", "check_softmax_output_error", "check_tanh_prime", "check_train",
+    "check_update_parameters", "check_weight_gradient", "hidden_seed", "hints_enabled", "hints_off",
+    "hints_on", "register", "run_check",
 ]

@@ -132,5 +132,6 @@ check_softmax_output_error = _check("softmax-output-error")
 check_init_weights = _check("init-weights")
 check_backward_fixed = _check("backward-fixed")
 check_op_backward = _check("op-backward")
+check_train = _check("train")
 #: The old name of lesson 08's check (the exercise was sgd_update).
 check_sgd_update = check_update_parameters
