@@ -415,8 +415,8 @@ MISTAKES: dict[str, tuple[str, str]] = {
     "loss-last-batch": ("the loss of the last batch only", "losses[e] must be the mean loss on all of X "
                         "after epoch e, not the loss of the epoch's last minibatch."),
     "loss-running": ("the mean of the minibatch losses", "losses[e] is the mean loss on all of X after "
-                     "epoch e (as Network.train records it), not the average of the losses of the epoch's "
-                     "minibatches, which were taken at older weights."),
+                     "epoch e, as the exercise asks (Network.train(evaluate_every=1) records that), not the "
+                     "average of the losses of the epoch's minibatches, which were taken at older weights."),
     "loss-sum": ("loss summed, not averaged", "losses[e] is the MEAN loss over the m columns: divide the "
                  "sum by m."),
     "loss-sum-batches": ("minibatch losses summed", "losses[e] is the mean loss on all of X after the "
