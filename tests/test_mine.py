@@ -14,8 +14,8 @@ from bpkit.grader import (
     check_backward_batch,
     check_forward_step,
     check_init_weights,
-    check_sgd_update,
     check_train,
+    check_update_parameters,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,17 +48,17 @@ def backward_batch(W, b, X, Y):
             delta = (W[l].T @ delta) * a[l - 1] * (1 - a[l - 1])
     return dW, db
 '''
-RAISES = "helper = undefined_name\n\ndef sgd_update(W, b, dW, db, learning_rate):\n    return W, b\n"
+RAISES = "helper = undefined_name\n\ndef update_parameters(W, b, dW, db, learning_rate):\n    return W, b\n"
 NOISY_INIT = '''
 for i in range(20000):
     print("a line the learner printed", i)
 print("and to stderr", file=sys.stderr)
 
-def init_weights(sizes, activation, seed):
+def init_weights(sizes, method, seed):
     rng = np.random.default_rng(seed)
     W, b = [None], [None]
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        gain = 2.0 if activation == "relu" else 2.0 * n_in / (n_in + n_out)
+        gain = 2.0 if method == "he" else 2.0 * n_in / (n_in + n_out)
         W.append(rng.normal(0.0, math.sqrt(gain / n_in), (n_out, n_in)))
         b.append(np.zeros((n_out, 1)))
     return W, b
@@ -71,7 +71,7 @@ def folder(tmp_path: Path) -> Path:
     write_notebook(tmp_path / "00-welcome.ipynb", ("import numpy as np", None), (SIGMOID, "exercise:sigmoid"))
     write_notebook(tmp_path / "01-forward-pass.ipynb", (STUB_FORWARD, "exercise:forward-step"))
     write_notebook(tmp_path / "07-mini-batches.ipynb", (SUM_NOT_MEAN, "exercise:backward-batch"))
-    write_notebook(tmp_path / "08-training.ipynb", (RAISES, "exercise:sgd-update"))
+    write_notebook(tmp_path / "08-training.ipynb", (RAISES, "exercise:update-parameters"))
     write_notebook(tmp_path / "10-initialisation.ipynb", ("import math\nimport sys", None),
                    (NOISY_INIT, "exercise:init-weights"), ("print(init_weights)", None))
     return tmp_path
@@ -82,7 +82,8 @@ Your library, from the notebooks in {folder}:
   function           lesson  used
   sigmoid            00      yours (passed its check)
   forward_step       01      bpkit's (not attempted yet)
-  backward_batch     07      bpkit's (its check fails: sum instead of mean over the batch)
+  backward_batch     07      bpkit's (its check fails: right for one example, wrong for a batch of 7: \
+sum instead of mean over the batch)
   update_parameters  08      bpkit's (its cell raised NameError)
   init_weights       10      yours (passed its check)
 2 of 5 are yours so far: pass a lesson's check, save its notebook, and run collect() again."""
@@ -109,7 +110,7 @@ def test_collecting_writes_nothing(folder):
     assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.rglob("*")} == before
 
 
-def test_an_init_taking_the_activation_is_called_with_the_method(folder):
+def test_the_collected_init_takes_the_method(folder):
     W, b = mine.collect(folder).init_weights([40, 100, 50], "xavier", 3)
     assert [w.shape for w in W[1:]] == [(100, 40), (50, 100)] and all(not v.any() for v in b[1:])
     assert abs(W[1].var() - 2 / 140) < 0.2 * 2 / 140            # Xavier's variance, not He's
@@ -122,12 +123,12 @@ def test_problems_with_a_notebook_are_named(tmp_path):
     no_colon = "def forward_step(W, a_prev, b, sigma)\n    pass"
     write_notebook(tmp_path / "01-forward-pass.ipynb", (no_colon, "exercise:forward-step"))
     write_notebook(tmp_path / "07-mini-batches.ipynb", (SIGMOID, None))
-    write_notebook(tmp_path / "08-training.ipynb", ("x = 1", "exercise:sgd-update"))
+    write_notebook(tmp_path / "08-training.ipynb", ("x = 1", "exercise:update-parameters"))
     text = str(mine.collect(tmp_path))
     assert "sigmoid            00      bpkit's (00-welcome.ipynb cannot be read (JSONDecodeError))" in text
     assert "bpkit's (its cell in 01-forward-pass.ipynb does not compile)" in text
     assert "bpkit's (no cell tagged exercise:backward-batch in 07-mini-batches.ipynb)" in text
-    assert "bpkit's (its cell defines no function sgd_update)" in text
+    assert "bpkit's (its cell defines no function update_parameters)" in text
     assert "bpkit's (no notebook 10-*.ipynb here)" in text
 
 
@@ -148,9 +149,8 @@ def test_the_course_solutions_are_all_yours_and_the_released_lessons_none():
 def test_the_stand_ins_pass_the_lessons_own_checks():
     assert check_forward_step(mine.forward_step).passed
     assert check_backward_batch(mine.backward_batch).passed      # against central differences
-    assert check_sgd_update(mine.update_parameters).passed        # new lists, inputs unchanged
-    assert check_init_weights(lambda sizes, act, seed: mine.init_weights(
-        sizes, "he" if act == "relu" else "xavier", seed)).passed
+    assert check_update_parameters(mine.update_parameters).passed   # new lists, inputs unchanged
+    assert check_init_weights(mine.init_weights).passed
 
 
 def test_the_reference_loop_passes_check_train_and_matches_network_train():
@@ -158,7 +158,8 @@ def test_the_reference_loop_passes_check_train_and_matches_network_train():
     X, Y = bpkit.data.moons(60, noise=0.1, seed=1)
     W, b, losses = mine.reference_train(X, Y, [2, 5, 1], 4, 7, 3.0, 2, mine.collect("no-such-folder"))
     net = bpkit.Network([2, 5, 1], seed=2)
-    history = net.train(X, Y, epochs=4, batch_size=7, learning_rate=3.0, seed=2, progress=False)
+    history = net.train(X, Y, epochs=4, batch_size=7, learning_rate=3.0, seed=2, progress=False,
+                        evaluate_every=1)              # the full-data loss after every epoch
     for l in (1, 2):
         np.testing.assert_allclose(W[l], net.W[l], rtol=0, atol=1e-12)
     np.testing.assert_allclose(losses, history.loss, rtol=1e-12)
