@@ -104,15 +104,15 @@ def failure_modes(tmp: Path) -> list[Mode]:
         Mode("child-left-running", with_cell(
             "import subprocess, sys\n"
             f"subprocess.Popen([{py!r}, '-c', 'import time; time.sleep(300)', {ORPHAN_MARKER!r}],\n"
-            "                 start_new_session=True)\n" + CORRECT), "passed", "left 2 processes running"),
+            "                 start_new_session=True)\n" + CORRECT), "passed", "left 1 process running"),
         Mode("print-flood", with_cell("print('x' * 100_000_000)\n" + CORRECT), "passed",
              "printed more than 256 KiB"),
         Mode("write-outside", with_cell(
             f"def sigmoid(z):\n    open({str(escape)!r}, 'w').write('escaped')\n"
-            "    return 1 / (1 + np.exp(-z))\n"), "failed", "PermissionError", landlock_only=True),
+            "    return 1 / (1 + np.exp(-z))\n"), "failed", "No such file or directory"),
         Mode("read-solutions", with_cell(
             f"source = open({str(SOLUTIONS / '00-welcome.ipynb')!r}).read()\n" + CORRECT), "error",
-             "PermissionError", landlock_only=True),
+             "No such file or directory"),
         Mode("patch-numpy", with_cell(
             "np.allclose = lambda *a, **k: True\nnp.isclose = lambda a, b, **k: np.ones(np.shape(a), bool)\n"
             "np.array_equal = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None\n"

@@ -146,13 +146,14 @@ def user_processes() -> int:
 # --------------------------------------------------------------------------- capabilities
 
 def drop_capabilities() -> bool:
-    """As root: give up every capability (bounding, ambient, effective, permitted, inheritable).
+    """Give up every capability (bounding, ambient, effective, permitted, inheritable).
 
-    The process keeps uid 0, so it still owns root's files, but can no longer
-    override permissions, kill other users' processes, mount, trace, load
-    modules or reboot. Returns True if the capability sets are now empty.
+    For root, and for a process that holds every capability of a user
+    namespace it has just created (:func:`isolate`): it can no longer
+    override permissions, mount, trace, load modules or reboot. Returns True
+    if the capability sets are now empty.
     """
-    if os.geteuid() != 0 or not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux"):
         return False
     for cap in range(64):
         if not prctl(PR_CAPBSET_DROP, cap):
@@ -277,3 +278,62 @@ def readable_roots(modules: dict | None = None) -> list[str]:
     roots |= {p for p in SYSTEM_READ if os.path.exists(p)}
     roots = {r for r in roots if r not in ("/", home, os.path.dirname(home)) and os.path.exists(r)}
     return sorted(r for r in roots if not any(r.startswith(o.rstrip("/") + "/") for o in roots if o != r))
+
+
+# --------------------------------------------------------------------------- namespaces (inside bubblewrap)
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+_ALL_NAMESPACES = (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS
+                   | CLONE_NEWCGROUP)
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+
+
+class SandboxError(OSError):
+    """The per-run namespaces or mounts could not be set up (a grader error, not the notebook's)."""
+
+
+def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    libc = _libc()
+    if libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
+                  ctypes.c_ulong(flags), data.encode() if data else None) != 0:
+        err = ctypes.get_errno()
+        raise SandboxError(err, f"mount {fstype or 'bind'} on {target}: {os.strerror(err)}")
+
+
+def isolate(work: str, size_bytes: int) -> int:
+    """Give this process (and its next child) namespaces of their own; return a descriptor of ``/proc``.
+
+    Called inside bubblewrap by a freshly forked, trusted process before it
+    forks the worker that runs a submission: new user, mount, PID, IPC,
+    network, UTS and cgroup namespaces (the next child is PID 1 of its own
+    PID namespace, so it sees no other process, and everything it starts
+    dies with it); the same unprivileged uid; a fresh tmpfs of
+    ``size_bytes`` on ``work`` (the one writable place: ``/tmp`` and
+    ``/dev/shm`` are folders of it); an empty, read-only ``/proc``. The
+    returned descriptor of the previous ``/proc`` lets the caller count what
+    the worker started; the worker must close it.
+    """
+    uid, gid = os.getuid(), os.getgid()
+    if _libc().unshare(ctypes.c_int(_ALL_NAMESPACES)) != 0:
+        err = ctypes.get_errno()
+        raise SandboxError(err, f"unshare: {os.strerror(err)}")
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+    _mount("none", "/", None, MS_REC | MS_PRIVATE)
+    proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    _mount("tmpfs", work, "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={int(size_bytes)},nr_inodes=4096,mode=0700,uid={uid},gid={gid}")
+    for folder, target in (("tmp", "/tmp"), ("shm", "/dev/shm")):
+        os.mkdir(os.path.join(work, folder), 0o700)
+        if os.path.isdir(target):
+            _mount(os.path.join(work, folder), target, None, MS_BIND | MS_REC)
+    _mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=0555")
+    return proc
