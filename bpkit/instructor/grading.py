@@ -34,7 +34,9 @@ the function still raises ``NotImplementedError`` -- ``missing`` no cell
 for the exercise -- ``error`` its cell does not compile, or raised before
 the function was defined -- ``timeout`` the worker ran out of time --
 ``crashed`` the worker died (``os._exit``, a signal) -- ``unreadable`` the
-file is not a notebook -- ``grader-error`` the grader itself failed.
+file is not a notebook -- ``grader-error`` the grader itself failed (never
+kept: regraded on the next run) -- ``library-call`` the cell calls bpkit's
+own answer and ``--library-calls zero`` was given.
 """
 
 from __future__ import annotations
@@ -54,9 +56,11 @@ import numpy as np
 
 from .. import __version__
 from ..grader.cases import Case
+from ..grader.cellscope import names_from_other_cells, other_cell_message
 from ..grader.exercises import EXERCISES, Exercise
 from ..grader.result import Verdict
 from . import protocol
+from .borrowed import library_calls
 from .pool import WorkerPool
 from .submissions import TOO_LARGE, NotebookCode, Unreadable, extract, read_notebook
 from .worker import WORKER_FAILED
@@ -68,7 +72,7 @@ MAX_POINTS = 1.0
 
 PASSED, FAILED, NOT_ATTEMPTED, MISSING = "passed", "failed", "not-attempted", "missing"
 ERROR, TIMEOUT, CRASHED = "error", "timeout", "crashed"
-UNREADABLE, GRADER_ERROR = "unreadable", "grader-error"
+UNREADABLE, GRADER_ERROR, LIBRARY_CALL = "unreadable", "grader-error", "library-call"
 NOT_GRADED, NO_EXERCISES = "not-graded", "no-exercises"
 #: Statuses that mean the grader could not grade (exit status 1).
 UNGRADED = (UNREADABLE, GRADER_ERROR, NOT_GRADED, NO_EXERCISES)
@@ -368,7 +372,7 @@ def exercise_result(ex: Exercise, plan: LessonPlan, code: NotebookCode, public: 
     """One exercise's points, status, reason and verdicts."""
     fn = display_name(ex)
     res: dict[str, Any] = {"id": ex.id, "function": fn, "check": ex.check_name, "points": 0.0,
-                           "max_points": MAX_POINTS, "status": "", "reason": "", "notes": [],
+                           "max_points": MAX_POINTS, "status": "", "reason": "", "notes": [], "advice": [],
                            "public": [], "hidden": [], "explanation": []}
     found = code.found.get(ex.id)
     cell = None
@@ -433,7 +437,45 @@ def exercise_result(ex: Exercise, plan: LessonPlan, code: NotebookCode, public: 
     else:
         res["status"] = GRADER_ERROR if any(v.diagnosis == GRADER_ERROR for v in pv + hv) else FAILED
         res["reason"] = f"{passed} of {total} cases passed; {_first_failure(pv, hv, limits)}"
+    _other_cells(res, ex, code, found.cell, any(_name_error(v) for v in pv))
+    _library(res, ex, code, found.cell, plan.library_calls)
     return res
+
+
+def _name_error(v: Verdict) -> bool:
+    return not v.passed and v.diagnosis == "exception" and "NameError" in " ".join([v.title, *v.lines])
+
+
+def _other_cells(res: dict[str, Any], ex: Exercise, code: NotebookCode, cell: int, name_error: bool) -> None:
+    """Helpers the exercise borrows from other cells: the lesson check's own words, in reason and feedback."""
+    source = code.sources.get(cell)
+    if source is None:
+        return
+    names = names_from_other_cells(ex.function, source, [s for i, s in code.sources.items() if i != cell])
+    if not names:
+        return
+    message = other_cell_message(ex.function, names)
+    res["advice"] = [message]
+    res["reason"] = message + " " + res["reason"] if name_error else res["reason"] + "; " + message
+
+
+def _library(res: dict[str, Any], ex: Exercise, code: NotebookCode, cell: int, mode: str) -> None:
+    """An exercise cell that calls bpkit's own answer: a note, or zero points (``--library-calls``)."""
+    source = code.sources.get(cell)
+    if mode == "allow" or source is None:
+        return
+    calls = library_calls(ex.function, source, code.preamble)
+    if not calls:
+        return
+    own = [c for c in calls if c != "bpkit.grader"]
+    parts = ([f"{', '.join(own)}, bpkit's own answer to this exercise"] if own else []) + (
+        ["bpkit.grader, the grader's own code"] if "bpkit.grader" in calls else [])
+    note = f"its cell uses {' and '.join(parts)}"
+    if mode == "zero":
+        res["status"], res["points"] = LIBRARY_CALL, 0.0
+        res["reason"] = f"0 points: {note} (--library-calls zero); {res['reason']}"
+    else:
+        res["notes"].append(note)
 
 
 # --------------------------------------------------------------------------- one submission

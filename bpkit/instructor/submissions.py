@@ -300,12 +300,15 @@ class NotebookCode:
         found: exercise id -> where its code is (missing ids: no cell).
         syntax: cell index -> a one-line syntax error (those cells are not run).
         preamble: import statements run before the cells.
+        sources: cell index -> source of every code cell small enough to read (for the notes on
+            helpers from other cells and on calls of bpkit's own functions).
     """
 
     cells: list[tuple[int, str]] = field(default_factory=list)
     found: dict[str, Found] = field(default_factory=dict)
     syntax: dict[int, str] = field(default_factory=dict)
     preamble: list[str] = field(default_factory=list)
+    sources: dict[int, str] = field(default_factory=dict)
 
 
 def _source(cell) -> str:
@@ -385,4 +388,5 @@ def extract(nb: dict[str, Any], functions: dict[str, str]) -> NotebookCode:
             if names & used and statement not in preamble:
                 preamble.append(statement)
     code.preamble = preamble
+    code.sources = {i: src for i, src in sources.items() if len(src) <= MAX_CELL}
     return code
