@@ -337,3 +337,44 @@ def isolate(work: str, size_bytes: int) -> int:
             _mount(os.path.join(work, folder), target, None, MS_BIND | MS_REC)
     _mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=0555")
     return proc
+
+
+# --------------------------------------------------------------------------- seccomp
+
+#: Calls a worker may not make, by machine: memory files (memfd_create, memfd_secret), whose pages
+#: count against no limit a worker has (not its address space, not its tmpfs).
+_BLOCKED = {"x86_64": (0xC000003E, (319, 447)), "aarch64": (0xC00000B7, (279, 447))}
+_EPERM = 1
+
+
+def block_memory_files() -> bool:
+    """Forbid ``memfd_create`` and ``memfd_secret`` to this process and its children (seccomp).
+
+    They fail with ``PermissionError``; everything else is allowed. On x86-64
+    the x32 system-call numbers are refused too. Returns True if the filter
+    is in place.
+    """
+    spec = _BLOCKED.get(platform.machine())
+    if spec is None or not sys.platform.startswith("linux"):
+        return False
+    arch, numbers = spec
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+    allow, deny = 0x7FFF0000, 0x00050000 | _EPERM
+    prog = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, allow), (ld, 0, 0, 0)]
+    if arch == 0xC000003E:
+        prog += [(jge, 0, 1, 0x40000000), (ret, 0, 0, deny)]
+    for n in numbers:
+        prog += [(jeq, 0, 1, n), (ret, 0, 0, deny)]
+    prog.append((ret, 0, 0, allow))
+    raw = b"".join(struct.pack("HBBI", *ins) for ins in prog)
+    buf = ctypes.create_string_buffer(raw, len(raw))
+
+    class _Prog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    fprog = _Prog(len(prog), ctypes.cast(buf, ctypes.c_void_p))
+    if not prctl(PR_SET_NO_NEW_PRIVS, 1):
+        return False
+    libc = _libc()
+    return libc.prctl(ctypes.c_int(22), ctypes.c_ulong(2), ctypes.byref(fprog), ctypes.c_ulong(0),
+                      ctypes.c_ulong(0)) == 0

@@ -20,7 +20,9 @@ student code:
 * the **worker** (untrusted from its first line of student code): closes
   every descriptor but a "done" pipe, sends its output to capped files,
   limits itself (memory, CPU, file size, open files), drops every
-  capability, confines itself with Landlock where the kernel has it, and
+  capability, refuses itself memory files (``memfd_create``: their pages
+  count against no limit), confines itself with Landlock where the kernel
+  has it, and
   only then runs a fixed preamble (``import numpy as np``, ``import bpkit``,
   the notebook's imports that the exercise cells use), the exercise cells,
   and for each case :meth:`Exercise.call
@@ -130,6 +132,7 @@ def _confine(req: dict[str, Any], work: str, done: int) -> None:
     nproc = sandbox.user_processes() + 32 if os.getuid() != 0 and not req.get("isolated") else None
     sandbox.set_limits(req["memory_mb"], req["cpu_seconds"], req["file_bytes"], nproc)
     sandbox.drop_capabilities()
+    sandbox.block_memory_files()
     if req.get("landlock", True):
         sandbox.landlock(list(req.get("roots", [])) + [os.devnull], [work])
 
