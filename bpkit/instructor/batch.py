@@ -162,7 +162,8 @@ def locked(out: Path):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise GradingUsageError(f"another `bpkit grade` or `bpkit merge` is writing to {out}: wait for it "
+            raise GradingUsageError(f"another `bpkit grade` or `bpkit merge` is writing to {out}: wait for "
+                                    "it "
                                     "to finish (or grade into another folder)") from None
         yield
     finally:
@@ -291,7 +292,8 @@ def _record(out: Path, key: str, rec: dict[str, Any], todo_item: tuple) -> None:
     rec["file"] = todo_item[1]
     _guard_disk(save_result, out, key, rec)
     _guard_disk(log_event, out, "graded", result=key, students=todo_item[3], file=todo_item[1],
-                lesson=rec["lesson"], seconds=round(sum(r.get("seconds") or 0 for r in rec.get("runs", [])), 3),
+                lesson=rec["lesson"],
+                seconds=round(sum(r.get("seconds") or 0 for r in rec.get("runs", [])), 3),
                 statuses={e["id"]: e["status"] for e in rec["exercises"]},
                 points=round(sum(e["points"] for e in rec["exercises"]), 4),
                 runs=rec.get("runs", []), notes=rec.get("notes", []))
@@ -403,7 +405,8 @@ def merge_outputs(folders: list[Path], dest: Path, echo: Callable[[str], None] =
             return _merge_locked(folders, dest, echo)
         except OSError as err:
             if err.errno in _DISK_ERRORS:
-                echo(f"bpkit merge: {dest} cannot be written ({err.strerror}); free some space and run it again")
+                echo(f"bpkit merge: {dest} cannot be written ({err.strerror}); free some space and run it "
+                     "again")
                 return EXIT_DISK_FULL
             raise
 

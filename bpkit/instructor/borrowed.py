@@ -21,7 +21,7 @@ Such dynamic access to a bpkit module is reported as "dynamic access".
 
 >>> library_calls("sigmoid", "import bpkit as bp\\ndef sigmoid(z):\\n    return bp.sigmoid(z)\\n")
 ['bpkit.sigmoid']
->>> library_calls("relu_prime", "from bpkit import relu\\ndef relu_prime(z):\\n    return relu.derivative(z)\\n")
+>>> library_calls("relu_prime", "from bpkit import relu\\ndef relu_prime(z): return relu.derivative(z)")
 ['bpkit.relu.derivative']
 >>> library_calls("sigmoid", "def sigmoid(z):\\n    return 1 / (1 + np.exp(-z))\\n")
 []

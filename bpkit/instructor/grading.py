@@ -182,7 +182,8 @@ def _end(reply: dict[str, Any], limits: Limits, hidden: bool = False) -> tuple[s
     exit status, its signal) is its own choice, and could spell a hidden input.
     """
     if reply.get("error"):
-        return GRADER_ERROR, f"the grader failed ({_text(reply['error'], 120)}); it is regraded on the next run"
+        return GRADER_ERROR, (f"the grader failed ({_text(reply['error'], 120)}); "
+                              "it is regraded on the next run")
     if reply.get("timeout"):
         return TIMEOUT, f"stopped at the time limit of {limits.timeout:g} s"
     if hidden:
@@ -236,10 +237,12 @@ def _read_back(phase: Phase, got: dict[str, Any], plan: LessonPlan, pending: lis
                 phase.outputs[(ex_id, k)] = data
             elif data is not None:
                 try:
-                    phase.outputs[(ex_id, k)] = protocol.parse_outputs(data, _expected_sizes(by_id[ex_id], case))
+                    expected = _expected_sizes(by_id[ex_id], case)
+                    phase.outputs[(ex_id, k)] = protocol.parse_outputs(data, expected)
                 except protocol.ProtocolError as err:
                     phase.outputs[(ex_id, k)] = str(err)
-    phase.printed = max(phase.printed, int(sizes.get(protocol.STDOUT, 0)) + int(sizes.get(protocol.STDERR, 0)))
+    printed = int(sizes.get(protocol.STDOUT, 0)) + int(sizes.get(protocol.STDERR, 0))
+    phase.printed = max(phase.printed, printed)
     if not phase.stdout and not phase.stderr:
         for name in (protocol.STDOUT, protocol.STDERR):
             text = files.get(name)
@@ -265,8 +268,8 @@ def run_phase(phase: str, code: NotebookCode, plan: LessonPlan, ids: list[str], 
             got = server.run(job, timeout=limits.timeout, memory_mb=limits.memory_mb,
                              print_cap=limits.print_cap, file_bytes=limits.file_bytes,
                              disk_bytes=limits.disk_mb * 1024 * 1024, outputs=names, landlock=limits.landlock)
-        reply = {k: got["reply"].get(k) for k in ("exit", "signal", "timeout", "finished", "seconds", "orphans",
-                                                  "error")}
+        reply = {k: got["reply"].get(k)
+                 for k in ("exit", "signal", "timeout", "finished", "seconds", "orphans", "error")}
         out.runs.append({"phase": phase, **reply})
         progress = _read_back(out, got, plan, pending) if not reply.get("error") else {}
         out.orphans += int(reply.get("orphans") or 0)

@@ -118,7 +118,8 @@ def _kind(mode: int) -> str | None:
         return "not a regular file (a FIFO)"
     if stat.S_ISSOCK(mode):
         return "not a regular file (a socket)"
-    return "not a regular file (a device)" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
+    device = stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+    return "not a regular file (a device)" if device else "not a regular file"
 
 
 def _entries(fd: int) -> list[tuple[str, int]]:
@@ -176,7 +177,8 @@ def _discover_student(top: int, student: str, folder: Path, found: dict, ignored
         fd = _open_folder(student, top)
     except OSError as err:
         found.setdefault((student, None), []).append(
-            Submission(student, None, folder / student, student, f"the folder cannot be read ({err.strerror})"))
+            Submission(student, None, folder / student, student,
+                       f"the folder cannot be read ({err.strerror})"))
         return
     try:
         for name, mode in _entries(fd):
@@ -341,7 +343,8 @@ def _parse(source: str) -> tuple[ast.Module | None, str | None]:
 def extract(nb: dict[str, Any], functions: dict[str, str]) -> NotebookCode:
     """The code to run for the exercises ``functions`` (id -> function name)."""
     code = NotebookCode()
-    cells = [(i, c) for i, c in enumerate(nb["cells"]) if isinstance(c, dict) and c.get("cell_type") == "code"]
+    cells = [(i, c) for i, c in enumerate(nb["cells"])
+             if isinstance(c, dict) and c.get("cell_type") == "code"]
     sources = {i: strip_magics(_source(c)) for i, c in cells}
     trees: dict[int, ast.Module | None] = {}
 

@@ -562,7 +562,8 @@ def serve(isolated: bool = False) -> None:
         if pid == 0:                                        # pragma: no cover -- the keeper
             keep(req, out)
         status = os.waitpid(pid, 0)[1]
-        os.write(out, (json.dumps({"end": True, "keeper": os.waitstatus_to_exitcode(status)}) + "\n").encode())
+        end = {"end": True, "keeper": os.waitstatus_to_exitcode(status)}
+        os.write(out, (json.dumps(end) + "\n").encode())
 
 
 #: How the grader starts a server: ``python -s -c BOOT <sys.path as JSON> <1 if sandboxed>``.
