@@ -92,8 +92,8 @@ def failure_modes(tmp: Path) -> list[Mode]:
              "its cell raised ModuleNotFoundError: No module named 'not_a_module_xyz' (line 1"),
         Mode("infinite-loop", with_cell("def sigmoid(z):\n    while True:\n        pass\n"), "timeout",
              "stopped at the time limit of 3 s while running sigmoid on case 1"),
-        Mode("memory-bomb", with_cell("def sigmoid(z):\n    hog = []\n    while True:\n"
-                                      "        hog.append(bytearray(10**7))\n"), "failed",
+        Mode("memory-bomb", with_cell("def sigmoid(z):\n    hog = []\n    while True:\n"     # untouched pages:
+                                      "        hog.append(np.empty(10**7))\n"), "failed",            # fast to ask
              "MemoryError"),
         Mode("os-exit", with_cell("import os\ndef sigmoid(z):\n    os._exit(3)\n"), "crashed",
              "exit status 3"),
