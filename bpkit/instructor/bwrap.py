@@ -62,11 +62,13 @@ def command(argv: list[str], roots: list[str], work_bytes: int, exe: str = "bwra
         if os.path.islink(path):
             cmd += ["--symlink", os.readlink(path), path]
             linked.add(path)
+    bound = []
     for root in sorted(set(roots)):
-        if root == WORK or root.startswith(WORK + "/"):
-            continue
         if any(root == p or root.startswith(p + "/") for p in linked):
             root = os.path.realpath(root)
+        if root in bound or any(root == p or root.startswith(p + "/") for p in ("/dev", "/proc", WORK)):
+            continue                                    # --dev, --proc and the tmpfs provide those
+        bound.append(root)
         cmd += ["--ro-bind-try", root, root]
     cmd += ["--proc", "/proc", "--dev", "/dev", "--dir", "/tmp", "--size", str(int(work_bytes)),
             "--tmpfs", WORK, "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", WORK, "--", *argv]

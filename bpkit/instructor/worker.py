@@ -448,6 +448,7 @@ def run_one(req: dict[str, Any], job: dict[str, Any], cases_npz: bytes
     except OSError as err:
         return {"error": f"the sandbox could not be set up ({err})"}, [], b""
     read_end, write_end = os.pipe()
+    setup = time.monotonic() - start                    # what the namespaces and the tmpfs cost
     pid = os.fork()
     if pid == 0:                                        # pragma: no cover -- runs in the worker
         try:
@@ -471,7 +472,8 @@ def run_one(req: dict[str, Any], job: dict[str, Any], cases_npz: bytes
         os.close(read_end)
         os.close(proc)
     reply: dict[str, Any] = {"timeout": timed_out, "finished": finished, "orphans": orphans,
-                             "seconds": round(time.monotonic() - start, 3), "exit": None, "signal": None}
+                             "seconds": round(time.monotonic() - start, 3), "setup": round(setup, 4),
+                             "exit": None, "signal": None}
     if status is not None and not finished:
         if os.WIFEXITED(status):
             reply["exit"] = os.WEXITSTATUS(status)
