@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from instructor_attacks import attacks, host_thread_names
-from instructor_fixtures import CORRECT, SOLUTIONS, save, with_cell
+from instructor_fixtures import CORRECT, SOLUTIONS, needs_sandbox, save, with_cell
 
 from bpkit.cli import main
 from bpkit.grader.cellscope import other_cell_message
@@ -38,12 +38,7 @@ SHM_KEY = 0x42000000 + os.getpid() % 100000
 VICTIMS = ["zz-victim-1", "zz-victim-2", "zz-victim-3"]
 ODD = os.fsdecode(b"m\xfcller")
 
-try:
-    bwrap.check()
-    SANDBOX = ""
-except bwrap.SandboxUnavailable as err:
-    SANDBOX = str(err)
-pytestmark = pytest.mark.skipif(bool(SANDBOX), reason=f"bubblewrap is unusable here: {SANDBOX[:200]}")
+pytestmark = needs_sandbox
 
 
 def grade(src: Path, out: Path, *extra: str) -> int:
