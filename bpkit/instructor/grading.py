@@ -269,7 +269,8 @@ def run_phase(phase: str, code: NotebookCode, plan: LessonPlan, ids: list[str], 
                              print_cap=limits.print_cap, file_bytes=limits.file_bytes,
                              disk_bytes=limits.disk_mb * 1024 * 1024, outputs=names, landlock=limits.landlock)
         reply = {k: got["reply"].get(k)
-                 for k in ("exit", "signal", "timeout", "finished", "seconds", "setup", "orphans", "error")}
+                 for k in ("exit", "signal", "timeout", "finished", "seconds", "setup", "cpu", "orphans",
+                           "error")}
         out.runs.append({"phase": phase, **reply})
         progress = _read_back(out, got, plan, pending) if not reply.get("error") else {}
         out.orphans += int(reply.get("orphans") or 0)

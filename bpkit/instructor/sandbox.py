@@ -1,26 +1,32 @@
-"""Linux confinement for a worker process: resource limits, capabilities, Landlock.
+"""Linux confinement for a worker process: namespaces, resource limits, capabilities, seccomp, Landlock.
 
-Everything here is applied by a freshly forked worker to *itself*, before it
-runs a line of a submission (:mod:`bpkit.instructor.worker`), and it cannot
-be undone by that process or its children:
+The outer wall is bubblewrap (:mod:`bpkit.instructor.bwrap`); everything here
+is applied inside it, by a freshly forked process to *itself*, before a line
+of a submission runs (:mod:`bpkit.instructor.worker`), and cannot be undone
+by that process or its children:
 
+* :func:`isolate` -- new user, mount, PID, IPC, network, UTS and cgroup
+  namespaces for each run, with a fresh size-capped tmpfs and an empty
+  ``/proc`` (called by the trusted keeper before it forks the worker);
 * :func:`set_limits` -- ``setrlimit``: address space (the memory limit), CPU
   seconds (a backstop behind the parent's wall-clock limit), the size of any
   file written (so printing cannot fill the disk), no core files, a modest
   number of open files, and -- for a non-root user -- a cap on new processes;
-* :func:`drop_capabilities` -- when the grader runs as root (as in many
-  containers), the worker keeps uid 0 but loses every capability, so it
-  cannot override file permissions, mount, trace or reboot;
+* :func:`drop_capabilities` -- every capability given up (those of root, and
+  those a new user namespace grants);
+* :func:`block_memory_files` -- seccomp: no ``memfd_create``, whose pages no
+  limit counts;
 * :func:`landlock` -- `Landlock <https://docs.kernel.org/userspace-api/landlock.html>`_
-  (Linux 5.13+, no privileges needed): the worker may read only the Python
-  installation and the packages already imported, may write only inside its
-  own folder, may not open TCP connections, signal processes outside its
-  sandbox or reach abstract Unix sockets (each where the running kernel's
-  Landlock ABI supports it).
+  (Linux 5.13+, no privileges needed), a second wall: the worker may read
+  only the Python installation and the packages already imported, may write
+  only inside its own folder, may not open TCP connections, signal
+  processes outside its sandbox or reach abstract Unix sockets (each where
+  the running kernel's Landlock ABI supports it).
 
 All calls go through :mod:`ctypes` to the C library: there is no dependency,
 and on a system without a feature the function returns what was achieved
-instead of raising (:func:`landlock_abi` is 0 where Landlock is missing).
+instead of raising (:func:`landlock_abi` is 0 where Landlock is missing;
+:func:`isolate` raises :class:`SandboxError`, a grader error).
 """
 
 from __future__ import annotations

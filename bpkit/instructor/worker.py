@@ -278,33 +278,31 @@ def descendants(proc: int, pid: int) -> list[int]:
     return found
 
 
-def _wait(pid: int, done: int, timeout: float) -> tuple[int | None, bool, bool]:
-    """Wait for the worker: ``(wait status or None, said done, timed out)``."""
+def _exited(pid: int) -> bool:
+    """Whether the worker has ended (without reaping it: its resource usage is read when it is)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def _wait(pid: int, done: int, timeout: float) -> tuple[bool, bool]:
+    """Wait for the worker to say it is done, to end, or to run out of time: ``(said done, timed out)``."""
     deadline = time.monotonic() + timeout
     pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+    watch = [done]
     try:
-        while True:
-            got, status = os.waitpid(pid, os.WNOHANG)
-            if got:
-                return status, False, False
+        while not _exited(pid):
             left = deadline - time.monotonic()
             if left <= 0:
-                return None, False, True
-            fds = [done] + ([pidfd] if pidfd is not None else [])
+                return False, True
+            fds = watch + ([pidfd] if pidfd is not None else [])
             ready, _, _ = select.select(fds, [], [], left if pidfd is not None else min(left, 0.005))
             if done in ready:
                 if os.read(done, 1) == b"D":
-                    return None, True, False
-                fds.remove(done)                        # closed early: wait for the exit (or the time)
-                done = -1
-                while True:
-                    got, status = os.waitpid(pid, os.WNOHANG)
-                    if got:
-                        return status, False, False
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        return None, False, True
-                    select.select(fds, [], [], left if pidfd is not None else min(left, 0.005))
+                    return True, False
+                watch = []                              # closed (or garbage): wait for the end or the time
+        return False, False
     finally:
         if pidfd is not None:
             os.close(pidfd)
@@ -459,22 +457,22 @@ def run_one(req: dict[str, Any], job: dict[str, Any], cases_npz: bytes
             os._exit(WORKER_FAILED)
     os.close(write_end)
     del job, cases_npz
-    status, finished, timed_out = None, False, False
+    status, finished, timed_out, cpu = None, False, False, 0.0
     try:
-        status, finished, timed_out = _wait(pid, read_end, float(req["timeout"]))
+        finished, timed_out = _wait(pid, read_end, float(req["timeout"]))
     finally:
         orphans = _kill_all(pid, proc, isolated)
-        if status is None:
-            try:
-                status = os.waitpid(pid, 0)[1]
-            except ChildProcessError:
-                status = None
+        try:
+            _, status, usage = os.wait4(pid, 0)
+            cpu = usage.ru_utime + usage.ru_stime
+        except ChildProcessError:
+            status = None
         os.close(read_end)
         os.close(proc)
     reply: dict[str, Any] = {"timeout": timed_out, "finished": finished, "orphans": orphans,
                              "seconds": round(time.monotonic() - start, 3), "setup": round(setup, 4),
-                             "exit": None, "signal": None}
-    if status is not None and not finished:
+                             "cpu": round(cpu, 4), "exit": None, "signal": None}
+    if status is not None and not finished and not timed_out:
         if os.WIFEXITED(status):
             reply["exit"] = os.WEXITSTATUS(status)
         elif os.WIFSIGNALED(status):
