@@ -42,8 +42,10 @@ def file_stem(student: str, taken: set[str] | None = None) -> str:
     only in case (``Ann``, ``ann``) then get a hash after ``~``, so that they
     stay apart on a file system that ignores case.
 
-    >>> file_stem("atk-coll!"), file_stem("atk-coll-2"), file_stem("m\udcfcller"), file_stem(".x")
-    ('atk-coll%21', 'atk-coll-2', 'm%FCller', '%2Ex')
+    >>> file_stem("atk-coll!"), file_stem("atk-coll-2"), file_stem("müller"), file_stem(".x")
+    ('atk-coll%21', 'atk-coll-2', 'm%C3%BCller', '%2Ex')
+    >>> file_stem(bytes([109, 252]).decode("utf-8", "surrogateescape"))     # the bytes m, 0xFC
+    'm%FC'
     """
     raw = student.encode("utf-8", "surrogateescape")
     stem = "".join(chr(b) if b in _SAFE and not (i == 0 and b == 0x2E) else f"%{b:02X}"
