@@ -350,3 +350,18 @@ def test_sandbox_start_up_is_recorded_per_run(attacked):
     start = next(e for e in events if e["event"] == "start")
     assert start["sandbox"] == "bubblewrap"
     assert shutil.which("bwrap") or Path("/usr/bin/bwrap").exists()
+
+
+def test_no_sandbox_still_kills_what_a_worker_left_behind(tmp_path):
+    from instructor_fixtures import ORPHAN_MARKER, failure_modes
+
+    (mode,) = [m for m in failure_modes(tmp_path) if m.student == "child-left-running"]
+    save(mode.content, tmp_path / "s" / mode.student / mode.filename)
+    assert grade(tmp_path / "s", tmp_path / "o", "--no-sandbox") == 0
+    assert "left 1 process running" in rows_of(tmp_path / "o")[mode.student]["reason"]
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                assert ORPHAN_MARKER.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes(), pid
+            except OSError:
+                continue

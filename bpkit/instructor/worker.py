@@ -317,13 +317,18 @@ def _kill_all(pid: int, proc: int, isolated: bool) -> int:
         except OSError:
             pass
         return len(left)
+    for p in [pid, *left]:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
     try:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
         pass
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except OSError:
+    try:                            # once it is dead, what it started has come back to us (a subreaper)
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+    except ChildProcessError:
         pass
     killed = set(left)
     for _ in range(200):            # orphans came back to us (a subreaper): kill until none are left
