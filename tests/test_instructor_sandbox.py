@@ -365,3 +365,33 @@ def test_no_sandbox_still_kills_what_a_worker_left_behind(tmp_path):
                 assert ORPHAN_MARKER.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes(), pid
             except OSError:
                 continue
+
+
+def _tasks_can_be_capped() -> bool:
+    from bpkit.instructor import cgroup
+
+    path = cgroup.create(f"bpkit-test-probe-{os.getpid()}")
+    cgroup.remove(path)
+    return path is not None
+
+
+@pytest.mark.skipif(not _tasks_can_be_capped(), reason="no writable cgroup pids controller here: a fork bomb "
+                    "would be stopped only by the time limit, so it is not run")
+def test_a_fork_bomb_is_capped_and_dies_with_its_worker(tmp_path):
+    from bpkit.instructor import cgroup
+
+    bomb = ("import os, time\n"
+            "def sigmoid(z):\n"
+            "    if os.fork() == 0:\n"
+            "        while True:\n"
+            "            try:\n                os.fork()\n"
+            "            except OSError:\n                time.sleep(1)\n"
+            "    return 1 / (1 + np.exp(-z))\n")
+    save(with_cell(bomb), tmp_path / "s" / "a-bomb" / "00-welcome.ipynb")
+    save(victim(0), tmp_path / "s" / "zz-victim" / "00-welcome.ipynb")
+    assert grade(tmp_path / "s", tmp_path / "o") == 0
+    rows = rows_of(tmp_path / "o")
+    assert rows["zz-victim"]["status"] == "passed"
+    left = int(rows["a-bomb"]["reason"].split("it left ")[1].split()[0])
+    assert rows["a-bomb"]["status"] == "passed" and 1 <= left <= cgroup.MAX_TASKS
+    assert not list(Path("/sys/fs/cgroup/pids").glob(f"bpkit-grade-{os.getpid()}-*"))

@@ -32,7 +32,7 @@ from typing import Any
 
 from .. import __version__
 from ..grader.cases import hidden_seed
-from . import bwrap, feedback, summary
+from . import bwrap, cgroup, feedback, summary
 from .feedback import shown
 from .gradebook import (
     RESULTS,
@@ -331,6 +331,8 @@ def _run(todo: dict[str, tuple[bytes, str, LessonPlan, list[str]]], out: Path, o
     try:
         roots = readable_roots({"numpy": numpy, "bpkit": bpkit})
         pool = WorkerPool(n, tmp, log=str(out / "workers.log"), bwrap=exe, roots=roots)
+        _guard_disk(log_event, out, "sandbox", bubblewrap=exe, isolated=pool.isolated, landlock=pool.landlock,
+                    pids_max=cgroup.MAX_TASKS if pool.tasks_capped else None)
         if pool.landlock == 0 and exe is None and opts.limits.landlock:
             echo("warning: neither bubblewrap nor Landlock confines the workers here: submissions can read "
                  "and write the grading user's files")

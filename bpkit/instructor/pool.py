@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import protocol
+from . import cgroup, protocol
 from .bwrap import SandboxUnavailable, command
 from .worker import BOOT
 
@@ -86,6 +86,7 @@ class WorkerServer:
         self.stopping = stopping or threading.Event()
         self.proc: subprocess.Popen | None = None
         self.info: dict[str, Any] = {}
+        self.group: str | None = None
         self._buffer = bytearray()
         self.spawn()
         if wait:
@@ -97,11 +98,20 @@ class WorkerServer:
 
     def argv(self) -> list[str]:
         python = [sys.executable, "-s", "-c", BOOT, json.dumps(server_path()), "1" if self.bwrap else "0"]
-        return command(python, self.roots, SERVER_DISK, self.bwrap) if self.bwrap else python
+        if not self.bwrap:
+            return python
+        sandbox = command(python, self.roots, SERVER_DISK, self.bwrap)
+        if self.group is None:
+            return sandbox
+        # join the capped group first, so that every process of the sandbox is born in it
+        return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', os.path.join(self.group, "cgroup.procs"),
+                *sandbox]
 
     def spawn(self) -> None:
         """Start the process (without waiting for it to be ready)."""
         stderr = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        if self.bwrap and self.group is None:
+            self.group = cgroup.create(f"bpkit-grade-{os.getpid()}-{id(self):x}")
         try:
             self.proc = subprocess.Popen(
                 self.argv(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
@@ -242,6 +252,9 @@ class WorkerServer:
         self._close_pipes()
 
     def _close_pipes(self) -> None:
+        if self.group is not None and self.proc is not None and self.proc.poll() is not None:
+            cgroup.remove(self.group)                   # still busy (should not be): reused next time
+            self.group = None
         if self.proc is not None:
             for f in (self.proc.stdin, self.proc.stdout):
                 try:
@@ -277,6 +290,11 @@ class WorkerPool:
     @property
     def isolated(self) -> bool:
         return bool(self.servers and self.servers[0].info.get("isolated"))
+
+    @property
+    def tasks_capped(self) -> bool:
+        """Whether every server's sandbox is in a cgroup capped at :data:`cgroup.MAX_TASKS` tasks."""
+        return bool(self.servers) and all(s.group is not None for s in self.servers)
 
     @contextmanager
     def server(self):
