@@ -247,8 +247,9 @@ class Unreadable(Exception):
     """The file is not a notebook that can be graded."""
 
 
-def read_notebook(data: bytes, name: str) -> dict[str, Any]:
-    """Parse a submitted notebook; :class:`Unreadable` with a short reason if it is not one."""
+def read_notebook(data: bytes, name: str) -> Any:
+    """Parse a submitted notebook (an nbformat ``NotebookNode``); :class:`Unreadable` with a short reason
+    if it is not one. Sizes are checked before the JSON is parsed, by :mod:`json` alone."""
     if not name.endswith(".ipynb"):
         raise Unreadable(f"not a notebook ({Path(name).suffix or 'no extension'}; expected .ipynb)")
     if len(data) > MAX_NOTEBOOK:
@@ -259,19 +260,19 @@ def read_notebook(data: bytes, name: str) -> dict[str, Any]:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise Unreadable("not a notebook (the file is not text; was it saved as a notebook?)") from None
+    import nbformat
+
     try:                                # plain JSON, not schema-validated: what the grader needs is checked
         nb = json.loads(text)
         if isinstance(nb, dict) and nb.get("nbformat") != 4 and "worksheets" in nb:
-            import nbformat  # an old (version 3) notebook: nbformat upgrades it
-
-            nb = nbformat.convert(nbformat.from_dict(nb), 4)
+            nb = nbformat.convert(nbformat.from_dict(nb), 4)    # an old (version 3) notebook
     except Exception as err:  # noqa: BLE001 -- any parse failure is a corrupt file
         raise Unreadable(f"not a valid notebook ({type(err).__name__}: {_first_line(err)})") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise Unreadable("not a valid notebook (it has no cells)")
     if len(nb["cells"]) > MAX_CELLS:
         raise Unreadable(f"the notebook has too many cells ({len(nb['cells'])}; at most {MAX_CELLS})")
-    return nb
+    return nbformat.from_dict(nb)
 
 
 def _first_line(err: Exception) -> str:
