@@ -452,7 +452,7 @@ def run_one(req: dict[str, Any], job: dict[str, Any], cases_npz: bytes
         return {"error": f"the sandbox could not be set up ({err})"}, [], b""
     read_end, write_end = os.pipe()
     setup = time.monotonic() - start                    # what the namespaces and the tmpfs cost
-    pid = os.fork()
+    pid = _fork()
     if pid == 0:                                        # pragma: no cover -- runs in the worker
         try:
             os.close(read_end)
@@ -505,6 +505,16 @@ def _remove(folder: str) -> None:
 
 
 # --------------------------------------------------------------------------- the server (trusted)
+
+def _fork() -> int:
+    """``os.fork``, waiting a little while the tasks of a killed worker are still being released."""
+    for _ in range(100):
+        try:
+            return os.fork()
+        except BlockingIOError:                         # EAGAIN: the task cap of the sandbox, for now
+            time.sleep(0.05)
+    return os.fork()
+
 
 def _read_line(fd: int, limit: int = 1 << 16) -> bytes | None:
     """One line, read a byte at a time: what follows it (a job) is the keeper's to read, not ours."""
@@ -563,7 +573,7 @@ def serve(isolated: bool = False) -> None:
             req["isolated"] = isolated
         except ValueError:
             break                                           # out of step with the grader: stop
-        pid = os.fork()
+        pid = _fork()
         if pid == 0:                                        # pragma: no cover -- the keeper
             keep(req, out)
         status = os.waitpid(pid, 0)[1]
