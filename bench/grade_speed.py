@@ -7,8 +7,16 @@ exercise, one in five broken (syntax error, an exception, not attempted,
 cells without their tags, a corrupt file, ``os._exit``, and two endless
 loops that run into the time limit) -- every notebook different, so none
 is graded from another's result. Then grades them all, with the default
-settings but a 5 s time limit, and prints the submissions per second and
-the statuses. Target: all 200 in at most 30 s on 2 cores.
+settings (every worker inside bubblewrap) but a 5 s time limit, and prints
+the submissions per second and the statuses. Target: at least 20 times
+faster than ``nbgrader autograde`` on the same notebooks (measured here:
+455 s for the 200, so at most about 22 s).
+
+It also prints what the sandbox itself costs: ``bwrap ... true``; starting
+one worker server inside bubblewrap and without it; the namespaces and
+tmpfs that each worker run gets (from the results' records); and, unless
+``--no-compare``, the same class graded again with ``--no-sandbox`` side
+by side.
 
 If nbgrader is installed, it also times ``nbgrader autograde`` on the same
 notebooks, through ``bpkit export nbgrader`` (the course, with the same
@@ -45,7 +53,9 @@ import nbformat  # noqa: E402
 from bpkit.instructor.batch import GradeOptions, grade_class  # noqa: E402
 from bpkit.instructor.grading import Limits  # noqa: E402
 
-TARGET_SECONDS = 30.0
+NBGRADER_SECONDS = 2.28         # per submission: nbgrader autograde measured here, 455 s for 200
+SPEEDUP = 20.0                  # the target: at least this many times faster than nbgrader
+TARGET_SECONDS = NBGRADER_SECONDS * 200 / SPEEDUP
 
 CORRECT = {
     "output-error-mse": "def output_error_mse(z_L, y):\n    m = z_L.shape[1]\n"
@@ -186,6 +196,87 @@ def time_nbgrader(src: Path, work: Path, n: int, out: Path, took: float, opts: G
           f"{graded} of {n} notebooks ({len(ours) - len(theirs)} exercise rows only bpkit grade gave)")
 
 
+def _median_seconds(run, times: int) -> float:
+    spent = []
+    for _ in range(times):
+        start = time.perf_counter()
+        run()
+        spent.append(time.perf_counter() - start)
+    return sorted(spent)[len(spent) // 2]
+
+
+def sandbox_costs(out: Path, n: int, workers: int) -> None:
+    """Print what bubblewrap itself costs: its start, a server's start, each run's namespaces."""
+    import json
+
+    import numpy
+
+    import bpkit
+    from bpkit.instructor import bwrap
+    from bpkit.instructor.pool import WorkerServer
+    from bpkit.instructor.sandbox import readable_roots
+
+    exe = bwrap.check()
+    roots = readable_roots({"numpy": numpy, "bpkit": bpkit})
+    true = shutil.which("true") or "/usr/bin/true"
+    bare_cmd = bwrap.command([true], roots + [os.path.dirname(os.path.realpath(true))], 1 << 20, exe)
+    bare = _median_seconds(lambda: subprocess.run(bare_cmd, check=True), 9)
+    home = tempfile.mkdtemp(prefix="bpkit-bench-home-")
+    try:
+        def server(sandboxed: bool) -> None:
+            WorkerServer(home, bwrap=exe if sandboxed else None, roots=roots).close()
+
+        boxed, plain = _median_seconds(lambda: server(True), 5), _median_seconds(lambda: server(False), 5)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    setups = []
+    for record in (out / "results").glob("*.json"):
+        runs = json.loads(record.read_text()).get("runs", [])
+        setups.append(sum(r.get("setup") or 0.0 for r in runs))
+    per_run = sum(setups) / max(1, len(setups))
+    print(f"sandbox start-up: `bwrap ... true` {1000 * bare:.1f} ms; a worker server (Python, numpy, bpkit) "
+          f"{1000 * boxed:.0f} ms in bubblewrap vs {1000 * plain:.0f} ms without, started {workers} times "
+          f"for the class")
+    print(f"  per notebook: {1000 * per_run:.1f} ms of fresh namespaces + tmpfs (both phases, all runs) "
+          f"+ {1000 * workers * boxed / n:.1f} ms of server start = "
+          f"{1000 * (per_run + workers * boxed / n):.1f} ms")
+
+
+def options(args, sandbox: bool) -> GradeOptions:
+    opts = GradeOptions(limits=Limits(timeout=args.timeout), secret="bench secret", progress=False,
+                        sandbox=sandbox)
+    if args.workers:
+        opts.workers = args.workers
+    return opts
+
+
+def grade_once(src: Path, out: Path, args, sandbox: bool) -> tuple[float, int, list[dict]]:
+    opts = options(args, sandbox)
+    start, cpu = time.perf_counter(), _cpu()
+    code = grade_class(src, out, opts, echo=lambda line: None)
+    took = time.perf_counter() - start
+    parent = _cpu() - cpu
+    workers = _worker_cpu(out)
+    print(f"  CPU: {parent:.1f} s in the grading process + {workers:.1f} s in its workers = "
+          f"{1000 * (parent + workers) / args.n:.0f} ms per notebook (wall time depends on what else runs)")
+    with open(out / "gradebook.csv", newline="") as f:
+        return took, code, list(csv.DictReader(f))
+
+
+def _cpu() -> float:
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+
+def _worker_cpu(out: Path) -> float:
+    import json
+
+    return sum(r.get("cpu") or 0.0 for record in (out / "results").glob("*.json")
+               for r in json.loads(record.read_text()).get("runs", []))
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--n", type=int, default=200, help="submissions (default 200)")
@@ -194,29 +285,36 @@ def main() -> int:
     p.add_argument("--timeout", type=float, default=5.0, help="time limit of a worker run (default 5 s)")
     p.add_argument("--loops", type=int, default=2, help="submissions with an endless loop (default 2)")
     p.add_argument("--keep", action="store_true", help="keep the submissions and the output folder")
+    p.add_argument("--no-compare", action="store_true", help="do not grade again with --no-sandbox")
     args = p.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bpkit-bench-"))
     try:
         src, out = work / "submissions", work / "out"
         write_class(src, args.n, args.loops)
-        opts = GradeOptions(limits=Limits(timeout=args.timeout), secret="bench secret", progress=False)
-        if args.workers:
-            opts.workers = args.workers
+        workers = args.workers or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                   else os.cpu_count() or 1)
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         print(f"grading {args.n} submissions of lesson 03 (3 exercises, 3 public + 3 hidden cases each) "
-              f"with {opts.workers} workers on {cores} cores, time limit {args.timeout:g} s ...")
-        start = time.perf_counter()
-        code = grade_class(src, out, opts, echo=lambda line: None)
-        took = time.perf_counter() - start
-        with open(out / "gradebook.csv", newline="") as f:
-            rows = list(csv.DictReader(f))
+              f"with {workers} workers on {cores} cores, time limit {args.timeout:g} s, in bubblewrap ...")
+        took, code, rows = grade_once(src, out, args, sandbox=True)
+        opts = options(args, sandbox=True)
         statuses = collections.Counter(r["status"] for r in rows)
         print(f"  {took:.1f} s: {args.n / took:.1f} submissions/s ({1000 * took / args.n:.0f} ms each); "
               f"exit status {code}")
         print("  rows by status: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
-        verdict = "met" if took <= TARGET_SECONDS * args.n / 200 else "MISSED"
-        print(f"  target: {args.n} in {TARGET_SECONDS * args.n / 200:.0f} s on 2 cores -- {verdict}")
+        target = TARGET_SECONDS * args.n / 200
+        verdict = "met" if took <= target else "MISSED"
+        print(f"  target: {args.n} in {target:.1f} s ({SPEEDUP:g} times nbgrader's {NBGRADER_SECONDS} s "
+              f"per notebook) on 2 cores -- {verdict}")
+        sandbox_costs(out, args.n, workers)
+        if not args.no_compare:
+            plain, _, plain_rows = grade_once(src, work / "out-plain", args, sandbox=False)
+            same = sorted(map(str, plain_rows)) == sorted(map(str, rows))
+            print(f"the same class with --no-sandbox: {plain:.1f} s; bubblewrap costs "
+                  f"{1000 * (took - plain) / args.n:+.1f} ms per notebook; same gradebook: {same}")
+        print(f"against nbgrader autograde's {NBGRADER_SECONDS * args.n:.0f} s measured here on an idle "
+              f"machine: {NBGRADER_SECONDS * args.n / took:.1f} times faster")
         time_nbgrader(src, work, args.n, out, took, opts)
         if args.keep:
             print(f"kept {work}")

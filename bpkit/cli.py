@@ -5,7 +5,8 @@
     bpkit check-sync [--solutions DIR] [--lessons DIR]
     bpkit lab [FOLDER] [JUPYTERLAB OPTIONS ...]
     bpkit grade SUBMISSIONS -o OUT [--workers N] [--timeout S] [--memory MB] [--shard I/N]
-                [--force] [--secret S] [--hidden-cases K] [--no-progress]
+                [--force] [--secret S] [--hidden-cases K] [--library-calls {flag,zero,allow}]
+                [--no-sandbox] [--no-progress]
     bpkit merge OUT1 OUT2 ... -o OUT
 
 Exit status: 0 on success; 1 when the work failed (a notebook cannot be
@@ -304,15 +305,18 @@ SECRET_ENV = "BPKIT_SECRET"
     "grade submitted notebooks into a gradebook, feedback and a summary\n\n"
     "SUBMISSIONS holds either a folder per student (alice/03-output-error.ipynb) or flat files\n"
     "with the student in the name (alice_03-output-error.ipynb or 03-output-error_alice.ipynb).\n"
-    "Each notebook's exercise cells (tagged exercise:<id>) run in a separate, confined worker\n"
-    "process; every verdict is computed in this process from the arrays the worker returns.\n"
+    "Each notebook's exercise cells (tagged exercise:<id>) run in fresh workers inside bubblewrap\n"
+    "(bwrap: own namespaces, no network, read-only Python, a small private tmpfs); every verdict\n"
+    "is computed in this process from the arrays the workers return.\n"
     "Written to OUT: gradebook.csv, totals.csv, feedback/<student>.md|.html, summary.md,\n"
     "summary.json, histogram.png, log.jsonl, and results/ (one record per notebook, by content\n"
     "hash: a rerun grades only what is new or changed, unless --force).\n\n"
     "Points: each exercise is worth 1 point times the fraction of its cases passed (the lesson's\n"
     "public cases plus --hidden-cases hidden ones drawn from the secret).\n\n"
     "Exit status: 0 every submission graded; 1 some could not be graded (unreadable file, grader\n"
-    "error; their rows are still written); 2 usage error.",
+    "error; their rows are still written); 2 usage error (or OUT is locked by another run);\n"
+    "3 the output disk is full (results written so far are kept; rerun to resume); 4 bubblewrap\n"
+    "is missing or cannot create namespaces (install it, or pass --no-sandbox).",
     arg("submissions", metavar="SUBMISSIONS", help="folder of submitted notebooks"),
     arg("-o", "--output", required=True, metavar="OUT", help="output folder (created if missing)"),
     arg("--workers", type=int, default=None, metavar="N",
@@ -328,12 +332,25 @@ SECRET_ENV = "BPKIT_SECRET"
     arg("--secret", default=None, metavar="S",
         help=f"the instructor's secret that draws the hidden cases (default: ${SECRET_ENV})"),
     arg("--hidden-cases", type=int, default=3, metavar="K", help="hidden cases per exercise (default: 3)"),
+    arg("--library-calls", choices=("flag", "zero", "allow"), default="flag",
+        help="an exercise cell that calls the bpkit function it asks for (or bpkit.grader): "
+             "flag it in the gradebook and feedback, give the exercise zero points, or allow it "
+             "(default: flag)"),
+    arg("--no-sandbox", action="store_true",
+        help="run workers without bubblewrap (UNSAFE for untrusted work: they get your user's rights; "
+             "use only inside a throw-away container); warned about and logged"),
     arg("--no-progress", action="store_true", help="no progress bar"),
-    arg("--no-landlock", action="store_true",
-        help="do not confine workers with Landlock (for debugging; limits and isolation otherwise stay)"),
 )
 def grade(args: argparse.Namespace) -> int:
-    from .instructor.batch import GradeOptions, GradingUsageError, default_workers, grade_class, parse_shard
+    from .instructor.batch import (
+        EXIT_NO_SANDBOX,
+        GradeOptions,
+        GradingUsageError,
+        default_workers,
+        grade_class,
+        parse_shard,
+    )
+    from .instructor.bwrap import SandboxUnavailable
     from .instructor.grading import Limits
 
     if args.workers is not None and args.workers < 1:
@@ -343,13 +360,16 @@ def grade(args: argparse.Namespace) -> int:
     try:
         opts = GradeOptions(
             workers=args.workers or default_workers(),
-            limits=Limits(timeout=args.timeout, memory_mb=args.memory, landlock=not args.no_landlock),
+            limits=Limits(timeout=args.timeout, memory_mb=args.memory),
             shard=parse_shard(args.shard) if args.shard else None, force=args.force,
             secret=args.secret or os.environ.get(SECRET_ENV) or None, hidden_cases=args.hidden_cases,
-            progress=not args.no_progress)
+            progress=not args.no_progress, sandbox=not args.no_sandbox, library_calls=args.library_calls)
         return grade_class(Path(args.submissions), Path(args.output), opts)
     except GradingUsageError as err:
         raise UsageError(str(err)) from None
+    except SandboxUnavailable as err:
+        print(f"bpkit grade: {err}", file=sys.stderr)
+        return EXIT_NO_SANDBOX
 
 
 @command(

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import pytest
+
+from bpkit.instructor import bwrap
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -21,6 +24,21 @@ LESSONS = ROOT / "lessons"
 #: A marker in the command line of processes the "child left running" submission starts (one per
 #: test process, so that parallel test runs do not see each other's).
 ORPHAN_MARKER = f"bpkit-test-orphan-{os.getpid()}"
+
+
+
+def _sandbox_problem() -> str:
+    try:
+        bwrap.check()
+    except bwrap.SandboxUnavailable as err:
+        return str(err)
+    return ""
+
+
+#: Why bubblewrap cannot run here ("" when it can): every test that grades needs it.
+SANDBOX_PROBLEM = _sandbox_problem()
+needs_sandbox = pytest.mark.skipif(bool(SANDBOX_PROBLEM),
+                                   reason=f"bubblewrap is unusable here: {SANDBOX_PROBLEM[:200]}")
 
 CORRECT = "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n"
 
@@ -92,8 +110,9 @@ def failure_modes(tmp: Path) -> list[Mode]:
              "its cell raised ModuleNotFoundError: No module named 'not_a_module_xyz' (line 1"),
         Mode("infinite-loop", with_cell("def sigmoid(z):\n    while True:\n        pass\n"), "timeout",
              "stopped at the time limit of 3 s while running sigmoid on case 1"),
+        # untouched pages: quick to ask for, even on a loaded machine
         Mode("memory-bomb", with_cell("def sigmoid(z):\n    hog = []\n    while True:\n"
-                                      "        hog.append(bytearray(10**7))\n"), "failed",
+                                      "        hog.append(np.empty(10**7))\n"), "failed",
              "MemoryError"),
         Mode("os-exit", with_cell("import os\ndef sigmoid(z):\n    os._exit(3)\n"), "crashed",
              "exit status 3"),
@@ -104,15 +123,15 @@ def failure_modes(tmp: Path) -> list[Mode]:
         Mode("child-left-running", with_cell(
             "import subprocess, sys\n"
             f"subprocess.Popen([{py!r}, '-c', 'import time; time.sleep(300)', {ORPHAN_MARKER!r}],\n"
-            "                 start_new_session=True)\n" + CORRECT), "passed", "left 2 processes running"),
+            "                 start_new_session=True)\n" + CORRECT), "passed", "left 1 process running"),
         Mode("print-flood", with_cell("print('x' * 100_000_000)\n" + CORRECT), "passed",
              "printed more than 256 KiB"),
         Mode("write-outside", with_cell(
             f"def sigmoid(z):\n    open({str(escape)!r}, 'w').write('escaped')\n"
-            "    return 1 / (1 + np.exp(-z))\n"), "failed", "PermissionError", landlock_only=True),
+            "    return 1 / (1 + np.exp(-z))\n"), "failed", "No such file or directory"),
         Mode("read-solutions", with_cell(
             f"source = open({str(SOLUTIONS / '00-welcome.ipynb')!r}).read()\n" + CORRECT), "error",
-             "PermissionError", landlock_only=True),
+             "No such file or directory"),
         Mode("patch-numpy", with_cell(
             "np.allclose = lambda *a, **k: True\nnp.isclose = lambda a, b, **k: np.ones(np.shape(a), bool)\n"
             "np.array_equal = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None\n"

@@ -14,7 +14,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from instructor_fixtures import CORRECT, LESSONS, ORPHAN_MARKER, SOLUTIONS, failure_modes, save, with_cell
+from instructor_fixtures import (
+    CORRECT,
+    LESSONS,
+    ORPHAN_MARKER,
+    SOLUTIONS,
+    failure_modes,
+    needs_sandbox,
+    save,
+    with_cell,
+)
 
 from bpkit.cli import main
 from bpkit.grader import EXERCISES, check_sigmoid
@@ -22,6 +31,7 @@ from bpkit.grader.cases import hidden_seed
 from bpkit.instructor import sandbox
 
 SECRET = "spring term"
+pytestmark = needs_sandbox
 LANDLOCK = sandbox.landlock_abi() > 0
 
 

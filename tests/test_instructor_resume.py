@@ -15,12 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
-from instructor_fixtures import CORRECT, lesson, save, with_cell
+from instructor_fixtures import CORRECT, lesson, needs_sandbox, save, with_cell
 
 from bpkit.cli import main
 from bpkit.instructor.submissions import in_shard
 
 SECRET = "autumn"
+pytestmark = needs_sandbox
 SLOW = "import time\ntime.sleep(0.1)\n"
 STUDENTS = ["ada", "ben", "cy", "dee", "eli", "fay", "gus", "hal", "ivy", "jo", "kim", "lu"]
 #: Notebooks in the class: every student's lesson 00, every fourth student's lesson 03, and zed's.

@@ -247,3 +247,83 @@ def test_the_worker_is_given_the_exercise_cell_only(tmp_path):
     code = extract(read_notebook(path.read_bytes(), "a.ipynb"), {"sigmoid": "sigmoid"})
     assert [s for _, s in code.cells] == [CORRECT]
     assert EXERCISES["sigmoid"].function == "sigmoid"
+
+
+# --------------------------------------------------------------------------- names, links, library calls
+
+
+def test_feedback_file_names_are_one_to_one_and_safe():
+    import random
+
+    from bpkit.instructor.feedback import file_stem
+
+    rng = random.Random(11)
+    names = {"atk-coll!", "atk-coll-2", "atk-coll_", "atk-coll", ".hidden", "%41", "A", "a"}
+    names |= {bytes(rng.randrange(1, 256) for _ in range(rng.randrange(1, 12))).decode(
+        "utf-8", "surrogateescape") for _ in range(2000)}
+    stems = {file_stem(n) for n in names}
+    assert len(stems) == len(names)
+    safe = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.%~")
+    assert all(set(s) <= safe for s in stems)
+    assert not any(s.startswith(".") for s in stems)
+    taken: set[str] = set()
+    assert file_stem("Ann", taken) != file_stem("ann", taken)       # apart where case is ignored, too
+
+
+def test_discover_lists_links_and_fifos_without_opening_them(tmp_path):
+    from bpkit.instructor.submissions import Unreadable, discover, read_submission
+
+    secret = tmp_path / "secret.ipynb"
+    secret.write_text("SECRET")
+    s = tmp_path / "s"
+    (s / "ann").mkdir(parents=True)
+    os.symlink(secret, s / "ann" / "00-welcome.ipynb")
+    os.symlink(tmp_path, s / "bob")
+    os.mkfifo(s / "cy_00-welcome.ipynb")
+    subs, _ = discover(s)
+    got = {x.student: x for x in subs}
+    assert set(got) == {"ann", "bob", "cy"}
+    assert got["bob"].lesson is None and "symbolic link" in got["bob"].problem
+    for student, why in (("ann", "symbolic link"), ("bob", "symbolic link"), ("cy", "FIFO")):
+        with pytest.raises(Unreadable, match=why):
+            read_submission(s, got[student])
+
+
+@pytest.mark.parametrize("function, cell, preamble, expected", [
+    ("sigmoid", "def sigmoid(z):\n    return bpkit.sigmoid(z)\n", ["import bpkit"], ["bpkit.sigmoid"]),
+    ("sigmoid", "import bpkit.activations as act\ndef sigmoid(z):\n    return act.sigmoid(z)\n", [],
+     ["bpkit.activations.sigmoid"]),
+    ("backprop_error", "from bpkit import backprop_error as bp\ndef backprop_error(W, d, z, s):\n"
+     "    return bp(W, d, z, s)\n", [], ["bpkit.backprop_error"]),
+    ("backprop_error", "def backprop_error(W, d, z, s):\n"
+     "    return bpkit.equations.backprop_error(W, d, z, s)\n", ["import bpkit"],
+     ["bpkit.equations.backprop_error"]),
+    ("relu_prime", "def relu_prime(z):\n    f = bpkit.relu\n    return f.derivative(z)\n", ["import bpkit"],
+     ["bpkit.relu.derivative"]),
+    ("sigmoid", "def sigmoid(z):\n    return getattr(bpkit, 'sigmoid')(z)\n", ["import bpkit"],
+     ["bpkit.sigmoid"]),
+    ("sigmoid", "def sigmoid(z):\n    return getattr(bpkit, 'sig' + 'moid')(z)\n", ["import bpkit"],
+     ["dynamic access to bpkit"]),
+    ("sigmoid", "from bpkit.grader.reference import sigmoid as ref\ndef sigmoid(z):\n    return ref(z)\n", [],
+     ["bpkit.grader"]),
+    ("sigmoid", "from bpkit import grader\n" + CORRECT, [], ["bpkit.grader"]),
+    ("sigmoid", CORRECT, ["import bpkit", "from bpkit import relu"], []),
+    ("sigmoid_prime", "def sigmoid_prime(z):\n    s = bpkit.sigmoid(z)\n    return s * (1 - s)\n",
+     ["import bpkit"], []),                                   # using another of bpkit's functions is fine
+])
+def test_library_calls_are_found_as_written(function, cell, preamble, expected):
+    from bpkit.instructor.borrowed import library_calls
+
+    assert library_calls(function, cell, preamble) == expected
+
+
+def test_bwrap_command_binds_only_what_it_is_given():
+    from bpkit.instructor import bwrap
+
+    cmd = bwrap.command(["python3"], ["/usr", "/opt/venv", "/dev/urandom", "/job/x"], 1 << 20)
+    binds = [cmd[i + 1] for i, a in enumerate(cmd) if a == "--ro-bind-try"]
+    assert binds == ["/opt/venv", "/usr"]
+    for flag in ("--unshare-all", "--die-with-parent", "--new-session", "--cap-drop"):
+        assert flag in cmd
+    assert cmd[cmd.index("--uid") + 1] == "65534" and cmd[-1] == "python3"
+    assert cmd.index("--remount-ro") > cmd.index("--tmpfs")

@@ -5,10 +5,13 @@
 
 Modules, one idea each:
 
-* :mod:`~bpkit.instructor.submissions` -- finding the submitted notebooks, and the code in them;
-* :mod:`~bpkit.instructor.worker` -- the untrusted side: a worker that runs one submission;
-* :mod:`~bpkit.instructor.sandbox` -- confining a worker (limits, capabilities, Landlock);
+* :mod:`~bpkit.instructor.submissions` -- finding the submitted notebooks (no links followed), their code;
+* :mod:`~bpkit.instructor.worker` -- the untrusted side: server, keeper and worker of one phase;
+* :mod:`~bpkit.instructor.bwrap` -- the outer wall: a worker server inside bubblewrap;
+* :mod:`~bpkit.instructor.sandbox` -- the inner walls: namespaces per run, limits, capabilities,
+  seccomp, Landlock;
 * :mod:`~bpkit.instructor.pool` -- starting worker servers and talking to them;
+* :mod:`~bpkit.instructor.borrowed` -- exercise cells that call bpkit's own answers;
 * :mod:`~bpkit.instructor.protocol` -- what crosses between parent and worker (arrays only);
 * :mod:`~bpkit.instructor.grading` -- grading one submission: phases, judging, points;
 * :mod:`~bpkit.instructor.gradebook` -- result records, the index, the gradebook, atomic files;

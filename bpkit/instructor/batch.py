@@ -13,25 +13,32 @@ secret and settings into one, as if the class had been graded in one run.
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import hashlib
 import os
+import resource
+import signal
 import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..grader.cases import hidden_seed
-from . import feedback, summary
+from . import bwrap, cgroup, feedback, summary
+from .feedback import shown
 from .gradebook import (
     RESULTS,
     any_ungraded,
     clean_temporaries,
-    csv_text,
+    csv_bytes,
     entry_exercises,
     entry_key,
     entry_result,
@@ -47,13 +54,24 @@ from .gradebook import (
 )
 from .grading import FORMAT, GRADER_ERROR, LessonPlan, Limits, grade_notebook, remove_tree
 from .pool import WorkerPool
-from .submissions import MAX_NOTEBOOK, discover, in_shard
+from .sandbox import readable_roots
+from .submissions import MAX_NOTEBOOK, Unreadable, discover, in_shard, read_submission
 
 EXIT_OK, EXIT_UNGRADED = 0, 1
+#: The output disk is full (or a file-size limit was hit): every result written so far is kept.
+EXIT_DISK_FULL = 3
+#: bubblewrap is missing or cannot create namespaces (and --no-sandbox was not given).
+EXIT_NO_SANDBOX = 4
+_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+LIBRARY_CALLS = ("flag", "zero", "allow")
 
 
 class GradingUsageError(ValueError):
-    """Bad input to a grading command (no submissions, mismatched shards): exit status 2."""
+    """Bad input to a grading command (no submissions, mismatched shards, a busy folder): exit status 2."""
+
+
+class DiskFull(OSError):
+    """The output folder cannot be written: no space, a quota, or a file-size limit."""
 
 
 def default_workers() -> int:
@@ -72,6 +90,8 @@ class GradeOptions:
     secret: str | None = None
     hidden_cases: int = 3
     progress: bool = True
+    sandbox: bool = True
+    library_calls: str = "flag"
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -92,53 +112,118 @@ def _plural(n: int, word: str) -> str:
 def _failed_result(plan: LessonPlan, sha: str, err: BaseException) -> dict[str, Any]:
     from .grading import unreadable_result
 
-    rec = unreadable_result(plan, sha, f"the grader failed ({type(err).__name__}: {str(err)[:160]})")
+    rec = unreadable_result(plan, sha, f"the grader failed ({type(err).__name__}: {str(err)[:160]}); "
+                                       "it is regraded on the next run")
     for ex in rec["exercises"]:
         ex["status"] = GRADER_ERROR
     rec["problem"] = None
     return rec
 
 
-def _grade_one(data: bytes, name: str, plan: LessonPlan, pool: WorkerPool, limits: Limits,
-               tmp: str) -> dict[str, Any]:
-    import hashlib
-
+def _grade_one(data: bytes, name: str, plan: LessonPlan, pool: WorkerPool, limits: Limits) -> dict[str, Any]:
     try:
-        return grade_notebook(data, name, plan, pool, limits, tmp)
+        return grade_notebook(data, name, plan, pool, limits)
     except Exception as err:  # noqa: BLE001 -- one submission's grader failure is its row, not the run's end
         return _failed_result(plan, hashlib.sha256(data).hexdigest(), err)
 
 
 def _reusable(rec: dict[str, Any] | None, plan: LessonPlan) -> bool:
+    """A stored result may stand in for grading -- never one the grader itself failed."""
     return (rec is not None and rec.get("config") == plan.config and rec.get("format") == FORMAT
             and not any(ex.get("status") == GRADER_ERROR for ex in rec.get("exercises", [])))
+
+
+def steady_limits() -> None:
+    """Make this process robust to odd limits it was started with.
+
+    The soft limits on file size and open files are raised to their hard
+    limits, and SIGXFSZ is ignored, so that a write past a file-size limit
+    fails (and is reported as a full disk) instead of killing the run.
+    """
+    for which in (resource.RLIMIT_FSIZE, resource.RLIMIT_NOFILE):
+        try:
+            soft, hard = resource.getrlimit(which)
+            if soft != hard:
+                resource.setrlimit(which, (hard, hard))
+        except (ValueError, OSError):
+            pass
+    try:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    except (ValueError, OSError, AttributeError):      # not the main thread: leave it
+        pass
+
+
+@contextmanager
+def locked(out: Path):
+    """Hold ``OUT/.lock`` for the run; :class:`GradingUsageError` if another run holds it."""
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GradingUsageError(f"another `bpkit grade` or `bpkit merge` is writing to {out}: wait for "
+                                    "it "
+                                    "to finish (or grade into another folder)") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _sandbox(opts: GradeOptions) -> str | None:
+    """The path of a working bwrap, None with --no-sandbox; :class:`SandboxUnavailable` otherwise."""
+    if not opts.sandbox:
+        return None
+    return bwrap.check()
 
 
 def grade_class(submissions: Path, out: Path, opts: GradeOptions,
                 echo: Callable[[str], None] = print) -> int:
     """Grade every submission in ``submissions`` (this shard's) into ``out``; the exit status."""
     started = time.monotonic()
+    steady_limits()
     if not submissions.is_dir():
         raise GradingUsageError(f"submissions folder {submissions} does not exist")
     if opts.hidden_cases and not opts.secret:
         raise GradingUsageError("hidden cases need the instructor's secret: pass --secret or set "
                                 "BPKIT_SECRET (or use --hidden-cases 0)")
+    if opts.library_calls not in LIBRARY_CALLS:
+        raise GradingUsageError(f"--library-calls must be one of {', '.join(LIBRARY_CALLS)}")
     subs, ignored = discover(submissions)
     if not subs:
         raise GradingUsageError(f"no submissions found in {submissions} (see `bpkit grade --help` for the "
                                 "layouts)")
-    chosen = [s for s in subs if in_shard(s.student, opts.shard)]
-    out.mkdir(parents=True, exist_ok=True)
-    (out / RESULTS).mkdir(exist_ok=True)
-    clean_temporaries(out)
-    seed = hidden_seed(opts.secret) if opts.hidden_cases and opts.secret else None
-    plans: dict[int, LessonPlan] = {}
+    exe = _sandbox(opts)
+    with locked(out):
+        try:
+            return _grade_locked(submissions, out, opts, echo, subs, ignored, exe, started)
+        except DiskFull as err:
+            echo(f"bpkit grade: the output folder {out} cannot be written ({err.strerror}): every result "
+                 "written before is kept; free some space and run the same command again (it resumes)")
+            return EXIT_DISK_FULL
+
+
+def _guard_disk(func: Callable, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return func(*args, **kwargs)
+    except OSError as err:
+        if err.errno in _DISK_ERRORS:
+            raise DiskFull(err.errno, os.strerror(err.errno)) from None
+        raise
+
+
+def _entries(submissions: Path, out: Path, chosen: list, plans: dict[int, LessonPlan], opts: GradeOptions,
+             seed: int | None) -> tuple[list[dict[str, Any]], dict[str, tuple], int]:
     entries: list[dict[str, Any]] = []
     todo: dict[str, tuple[bytes, str, LessonPlan, list[str]]] = {}
     reused = 0
     for s in chosen:
+        if s.lesson is None:
+            entries.append({"student": s.student, "lesson": None, "file": s.name, "sha256": None,
+                            "result": None, "config": None, "problem": s.problem})
+            continue
         if s.lesson not in plans:
-            plans[s.lesson] = LessonPlan(s.lesson, seed, opts.hidden_cases)
+            plans[s.lesson] = LessonPlan(s.lesson, seed, opts.hidden_cases, opts.library_calls)
         plan = plans[s.lesson]
         entry: dict[str, Any] = {"student": s.student, "lesson": s.lesson, "file": s.name, "sha256": None,
                                  "result": None, "config": plan.config, "problem": None}
@@ -146,15 +231,10 @@ def grade_class(submissions: Path, out: Path, opts: GradeOptions,
         if not plan.exercises:
             continue
         try:
-            if s.path.stat().st_size > MAX_NOTEBOOK:
-                entry["problem"] = f"the file is too large ({s.path.stat().st_size // (1024 * 1024)} MB)"
-                continue
-            data = s.path.read_bytes()
-        except OSError as err:
-            entry["problem"] = f"cannot read the file ({err.strerror})"
+            data = read_submission(submissions, s, MAX_NOTEBOOK)
+        except Unreadable as err:
+            entry["problem"] = str(err)
             continue
-        import hashlib
-
         entry["sha256"] = hashlib.sha256(data).hexdigest()
         entry["result"] = result_name(entry["sha256"], s.lesson)
         if not opts.force and _reusable(load_result(out, entry["result"]), plan):
@@ -164,22 +244,40 @@ def grade_class(submissions: Path, out: Path, opts: GradeOptions,
             todo[entry["result"]][3].append(s.student)
         else:
             todo[entry["result"]] = (data, s.name, plan, [s.student])
+    return entries, todo, reused
+
+
+def _grade_locked(submissions: Path, out: Path, opts: GradeOptions, echo: Callable[[str], None], subs: list,
+                  ignored: list[str], exe: str | None, started: float) -> int:
+    chosen = [s for s in subs if in_shard(s.student, opts.shard)]
+    _guard_disk((out / RESULTS).mkdir, exist_ok=True)
+    clean_temporaries(out)
+    seed = hidden_seed(opts.secret) if opts.hidden_cases and opts.secret else None
+    plans: dict[int, LessonPlan] = {}
+    entries, todo, reused = _entries(submissions, out, chosen, plans, opts, seed)
     head = {"format": FORMAT, "bpkit": __version__, "hidden_cases": opts.hidden_cases,
             "shard": f"{opts.shard[0]}/{opts.shard[1]}" if opts.shard else None, "ignored": ignored}
-    save_index(out, entries, **head)
-    log_event(out, "start", submissions=str(submissions), shard=head["shard"], students=len(
+    _guard_disk(save_index, out, entries, **head)
+    _guard_disk(log_event, out, "start", submissions=str(submissions), shard=head["shard"], students=len(
         {s.student for s in chosen}), notebooks=len(chosen), to_grade=len(todo), reused=reused,
         workers=opts.workers, timeout=opts.limits.timeout, memory_mb=opts.limits.memory_mb,
-        hidden_cases=opts.hidden_cases, ignored=ignored)
+        hidden_cases=opts.hidden_cases, ignored=ignored, sandbox="bubblewrap" if exe else "none",
+        library_calls=opts.library_calls)
+    if exe is None:
+        echo("warning: --no-sandbox: submissions run without bubblewrap, with this user's rights (they can "
+             "read your files and reach the network); grade only trusted work this way, or inside a "
+             "throw-away container")
+        _guard_disk(log_event, out, "warning", sandbox="none",
+                    message="--no-sandbox: workers are not inside bubblewrap")
     for line in ignored:
-        echo(f"ignored: {line}")
+        echo("ignored: " + shown(line))
     landlock = None
     if todo:
-        landlock = _run(todo, out, opts, echo)
-    code = write_reports(out, entries)
+        landlock = _run(todo, out, opts, echo, exe)
+    code = _guard_disk(write_reports, out, entries)
     took = time.monotonic() - started
-    log_event(out, "end", graded=len(todo), reused=reused, seconds=round(took, 2), exit=code,
-              landlock=landlock)
+    _guard_disk(log_event, out, "end", graded=len(todo), reused=reused, seconds=round(took, 2), exit=code,
+                landlock=landlock)
     echo(f"graded {_plural(len(todo), 'notebook')}"
          + (f" ({reused} unchanged since an earlier run, not regraded)" if reused else "")
          + f" for {_plural(len({e['student'] for e in entries}), 'student')} in {took:.1f} s -> "
@@ -188,6 +286,17 @@ def grade_class(submissions: Path, out: Path, opts: GradeOptions,
         echo("some submissions could not be graded: see the rows with status "
              "unreadable, grader-error, not-graded or no-exercises")
     return code
+
+
+def _record(out: Path, key: str, rec: dict[str, Any], todo_item: tuple) -> None:
+    rec["file"] = todo_item[1]
+    _guard_disk(save_result, out, key, rec)
+    _guard_disk(log_event, out, "graded", result=key, students=todo_item[3], file=todo_item[1],
+                lesson=rec["lesson"],
+                seconds=round(sum(r.get("seconds") or 0 for r in rec.get("runs", [])), 3),
+                statuses={e["id"]: e["status"] for e in rec["exercises"]},
+                points=round(sum(e["points"] for e in rec["exercises"]), 4),
+                runs=rec.get("runs", []), notes=rec.get("notes", []))
 
 
 _TMP_PREFIX = "bpkit-grade-"
@@ -207,8 +316,11 @@ def _remove_stale_folders() -> None:
 
 
 def _run(todo: dict[str, tuple[bytes, str, LessonPlan, list[str]]], out: Path, opts: GradeOptions,
-         echo: Callable[[str], None]) -> int:
+         echo: Callable[[str], None], exe: str | None) -> int:
+    import numpy
     from tqdm.auto import tqdm
+
+    import bpkit
 
     _remove_stale_folders()
     tmp = tempfile.mkdtemp(prefix=_TMP_PREFIX)
@@ -217,33 +329,23 @@ def _run(todo: dict[str, tuple[bytes, str, LessonPlan, list[str]]], out: Path, o
     executor = ThreadPoolExecutor(max_workers=n, thread_name_prefix="bpkit-grade")
     pool = None
     try:
-        pool = WorkerPool(n, tmp, log=str(out / "workers.log"))
-        if not opts.limits.landlock:
-            echo("warning: --no-landlock: workers are not confined to their folders")
-        elif pool.landlock == 0:
-            echo("warning: Landlock is not available on this system: submissions can read and write the "
-                 "grading user's files. Grade in a container or as a separate user (see the README).")
-        elif pool.landlock < 6:
-            echo(f"warning: Landlock ABI {pool.landlock} (before Linux 6.12) cannot stop workers from "
-                 "signalling other processes: a submission could stop this run (see the README).")
+        roots = readable_roots({"numpy": numpy, "bpkit": bpkit})
+        pool = WorkerPool(n, tmp, log=str(out / "workers.log"), bwrap=exe, roots=roots)
+        _guard_disk(log_event, out, "sandbox", bubblewrap=exe, isolated=pool.isolated, landlock=pool.landlock,
+                    pids_max=cgroup.MAX_TASKS if pool.tasks_capped else None)
+        if pool.landlock == 0 and exe is None and opts.limits.landlock:
+            echo("warning: neither bubblewrap nor Landlock confines the workers here: submissions can read "
+                 "and write the grading user's files")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            futures = {executor.submit(_grade_one, data, name, plan, pool, opts.limits, tmp): key
+            futures = {executor.submit(_grade_one, data, name, plan, pool, opts.limits): key
                        for key, (data, name, plan, _) in todo.items()}
             bar = tqdm(total=len(futures), unit="notebook", desc="grading", file=sys.stderr,
                        disable=True if not opts.progress else None, dynamic_ncols=True)
             with bar:
                 for fut in as_completed(futures):
                     key = futures[fut]
-                    rec = fut.result()
-                    rec["file"] = todo[key][1]
-                    save_result(out, key, rec)
-                    log_event(out, "graded", result=key, students=todo[key][3], file=todo[key][1],
-                              lesson=rec["lesson"], seconds=round(sum(r.get("seconds") or 0 for r in
-                                                                       rec.get("runs", [])), 3),
-                              statuses={e["id"]: e["status"] for e in rec["exercises"]},
-                              points=round(sum(e["points"] for e in rec["exercises"]), 4),
-                              runs=rec.get("runs", []), notes=rec.get("notes", []))
+                    _record(out, key, fut.result(), todo[key])
                     bar.update(1)
         executor.shutdown(wait=True)
         return pool.landlock
@@ -263,9 +365,9 @@ def _run(todo: dict[str, tuple[bytes, str, LessonPlan, list[str]]], out: Path, o
 def write_reports(out: Path, entries: list[dict[str, Any]]) -> int:
     """Rebuild the gradebook, totals, feedback and summary from the index and the results."""
     table = rows(out, entries)
-    write_atomic(out / "gradebook.csv", csv_text(table))
+    write_atomic(out / "gradebook.csv", csv_bytes(table))
     columns, trows = totals(table)
-    write_atomic(out / "totals.csv", csv_text(trows, tuple(columns)))
+    write_atomic(out / "totals.csv", csv_bytes(trows, tuple(columns)))
     _write_feedback(out, entries)
     fig = summary.figures(table)
     write_atomic(out / "summary.md", summary.markdown(fig))
@@ -300,6 +402,18 @@ def _write_feedback(out: Path, entries: list[dict[str, Any]]) -> None:
 
 def merge_outputs(folders: list[Path], dest: Path, echo: Callable[[str], None] = print) -> int:
     """Join the output folders of shards into ``dest``; the exit status."""
+    with locked(dest):
+        try:
+            return _merge_locked(folders, dest, echo)
+        except OSError as err:
+            if err.errno in _DISK_ERRORS:
+                echo(f"bpkit merge: {dest} cannot be written ({err.strerror}); free some space and run it "
+                     "again")
+                return EXIT_DISK_FULL
+            raise
+
+
+def _merge_locked(folders: list[Path], dest: Path, echo: Callable[[str], None]) -> int:
     entries: dict[tuple[str, int], dict[str, Any]] = {}
     where: dict[tuple[str, int], Path] = {}
     configs: dict[int, str] = {}
@@ -314,7 +428,7 @@ def merge_outputs(folders: list[Path], dest: Path, echo: Callable[[str], None] =
             raise GradingUsageError(f"{folder} is not an output folder of `bpkit grade` ({err})") from None
         hidden.add(index.get("hidden_cases"))
         for e in index["submissions"]:
-            key = (str(e["student"]), int(e["lesson"]))
+            key = (str(e["student"]), -1 if e.get("lesson") is None else int(e["lesson"]))
             if key in entries and entries[key] != e:
                 raise GradingUsageError(f"{key[0]}, lesson {key[1]:02d} is in both {where[key]} and {folder} "
                                         "with different files")

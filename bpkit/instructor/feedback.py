@@ -14,27 +14,54 @@ a table of points and, for each exercise:
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from pathlib import Path
 from typing import Any
 
 from ..grader.result import CheckResult
+from .gradebook import lesson_text
 from .grading import record_verdict
 
 _INTRO = ("Each exercise is worth 1 point: the fraction of its test cases your function passes, "
           "counting the public cases (the ones your check cell runs) and hidden cases of the same kind.")
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.")
+#: Longest file stem (bytes); a longer one is cut and ends in a hash of the whole name.
+MAX_STEM = 120
 
 
-def file_stem(student: str, taken: set[str]) -> str:
-    """A file name for a student's feedback: letters, digits, ``. _ -`` only, unique in ``taken``."""
-    stem = _UNSAFE.sub("_", student).strip("._") or "student"
-    candidate, n = stem, 2
-    while candidate.casefold() in taken:
-        candidate, n = f"{stem}-{n}", n + 1
-    taken.add(candidate.casefold())
-    return candidate
+def file_stem(student: str, taken: set[str] | None = None) -> str:
+    """The file name (without ``.md``/``.html``) of a student's feedback: one name, one file.
+
+    Every byte of the name (UTF-8; other bytes as they are) that is not a
+    letter, a digit or one of ``_ - .`` becomes ``%XX``, as does a leading
+    dot: the mapping is one-to-one, so two students never share a file, and
+    it does not depend on who else is in the class. ``taken`` (case-folded
+    stems already used) is checked and updated if given: names that differ
+    only in case (``Ann``, ``ann``) then get a hash after ``~``, so that they
+    stay apart on a file system that ignores case.
+
+    >>> file_stem("atk-coll!"), file_stem("atk-coll-2"), file_stem("müller"), file_stem(".x")
+    ('atk-coll%21', 'atk-coll-2', 'm%C3%BCller', '%2Ex')
+    >>> file_stem(bytes([109, 252]).decode("utf-8", "surrogateescape"))     # the bytes m, 0xFC
+    'm%FC'
+    """
+    raw = student.encode("utf-8", "surrogateescape")
+    stem = "".join(chr(b) if b in _SAFE and not (i == 0 and b == 0x2E) else f"%{b:02X}"
+                   for i, b in enumerate(raw)) or "%"
+    if len(stem) > MAX_STEM:
+        stem = stem[: MAX_STEM - 17] + "~" + hashlib.sha256(raw).hexdigest()[:16]
+    if taken is not None:
+        if stem.casefold() in taken:
+            stem = stem[: MAX_STEM - 17] + "~" + hashlib.sha256(raw).hexdigest()[:16]
+        taken.add(stem.casefold())
+    return stem
+
+
+def shown(student: str) -> str:
+    """A student's name as text (bytes that are not UTF-8 shown as U+FFFD)."""
+    return student.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _md(text: str) -> str:
@@ -81,18 +108,19 @@ def _notes(ex: dict[str, Any], extra: list[str]) -> list[str]:
 
 def markdown(student: str, lessons: list[tuple[dict[str, Any], list[dict[str, Any]], list[str]]]) -> str:
     """The Markdown feedback of one student: ``lessons`` is ``[(index entry, exercises, notes)]``."""
+    student = shown(student)
     out = [f"# Feedback: {_md(student)}", "", _INTRO, "", "| lesson | exercise | points | status |",
            "|---|---|---|---|"]
     got = total = 0.0
     for entry, exercises, _ in lessons:
         for ex in exercises:
-            out.append(f"| {int(entry['lesson']):02d} | {ex['id']} | {_points(ex['points'])} / "
+            out.append(f"| {lesson_text(entry)} | {ex['id']} | {_points(ex['points'])} / "
                        f"{_points(ex['max_points'])} | {ex['status']} |")
             got += float(ex["points"])
             total += float(ex["max_points"])
     out += ["", f"**Total: {_points(got)} of {_points(total)} points**"]
     for entry, exercises, notes in lessons:
-        out += ["", f"## Lesson {int(entry['lesson']):02d} ({_md(Path(entry['file']).name)})"]
+        out += ["", f"## Lesson {lesson_text(entry)} ({_md(shown(Path(entry['file']).name))})"]
         for ex in exercises:
             out += ["", f"### {ex['id']}: {_points(ex['points'])} of {_points(ex['max_points'])} "
                         f"point{'s' if float(ex['max_points']) != 1 else ''}, {ex['status']}", ""]
@@ -108,6 +136,8 @@ def markdown(student: str, lessons: list[tuple[dict[str, Any], list[dict[str, An
                 out += ["", _md(hidden)]
             if ex["status"] in ("timeout", "crashed"):
                 out += ["", _md(ex["reason"][0].upper() + ex["reason"][1:] + ".")]
+            for text in ex.get("advice", []):
+                out += ["", _md(text)]
             for note in _notes(ex, notes):
                 out += ["", f"Note: {_md(note)}"]
     return "\n".join(out) + "\n"
@@ -122,6 +152,7 @@ padding: 2px 8px; } .passed { color: #2e7d32; } .failed, .error, .missing, .time
 def html_page(student: str, lessons: list[tuple[dict[str, Any], list[dict[str, Any]], list[str]]]) -> str:
     """The HTML feedback of one student (a standalone page)."""
     e = html.escape
+    student = shown(student)
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              f"<title>Feedback: {e(student)}</title><style>{_CSS}</style></head><body>",
              f"<h1>Feedback: {e(student)}</h1>", f"<p>{e(_INTRO)}</p>",
@@ -129,15 +160,15 @@ def html_page(student: str, lessons: list[tuple[dict[str, Any], list[dict[str, A
     got = total = 0.0
     for entry, exercises, _ in lessons:
         for ex in exercises:
-            parts.append(f"<tr><td>{int(entry['lesson']):02d}</td><td>{e(ex['id'])}</td>"
+            parts.append(f"<tr><td>{lesson_text(entry)}</td><td>{e(ex['id'])}</td>"
                          f"<td>{_points(ex['points'])} / {_points(ex['max_points'])}</td>"
                          f'<td class="{e(ex["status"])}">{e(ex["status"])}</td></tr>')
             got += float(ex["points"])
             total += float(ex["max_points"])
     parts += ["</table>", f"<p><b>Total: {_points(got)} of {_points(total)} points</b></p>"]
     for entry, exercises, notes in lessons:
-        name = e(Path(entry["file"]).name)
-        parts.append(f"<h2>Lesson {int(entry['lesson']):02d} (<code>{name}</code>)</h2>")
+        name = e(shown(Path(entry["file"]).name))
+        parts.append(f"<h2>Lesson {lesson_text(entry)} (<code>{name}</code>)</h2>")
         for ex in exercises:
             parts.append(f'<h3>{e(ex["id"])}: {_points(ex["points"])} of {_points(ex["max_points"])}, '
                          f'<span class="{e(ex["status"])}">{e(ex["status"])}</span></h3>')
@@ -152,6 +183,8 @@ def html_page(student: str, lessons: list[tuple[dict[str, Any], list[dict[str, A
                 parts.append(f"<p>{e(hidden)}</p>")
             if ex["status"] in ("timeout", "crashed"):
                 parts.append(f"<p>{e(ex['reason'][0].upper() + ex['reason'][1:])}.</p>")
+            for text in ex.get("advice", []):
+                parts.append(f"<p>{e(text)}</p>")
             for note in _notes(ex, notes):
                 parts.append(f"<p><i>Note: {e(note)}</i></p>")
     parts.append("</body></html>")

@@ -21,7 +21,10 @@ uninterrupted run.
 ``gradebook.csv`` has the columns :data:`COLUMNS`, rows sorted by student,
 lesson and exercise (the lesson's order). ``points`` is a plain decimal
 (``0.6667``); text cells that a spreadsheet would take for a formula (they
-start with ``=``, ``+``, ``-``, ``@``) get a leading ``'``.
+start with ``=``, ``+``, ``-``, ``@``) get a leading ``'``. A student's
+name is written exactly, byte for byte, even when it is not UTF-8 (a folder
+``m\xfcller`` gives those bytes in the CSV); the JSON files escape it
+(``\udcfc``), which reads back as the same name.
 """
 
 from __future__ import annotations
@@ -81,14 +84,13 @@ def load_result(out: Path, name: str) -> dict[str, Any] | None:
 
 
 def save_result(out: Path, name: str, record: dict[str, Any]) -> None:
-    write_atomic(out / RESULTS / name, json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False))
+    write_atomic(out / RESULTS / name, json.dumps(record, indent=1, sort_keys=True))
 
 
 def save_index(out: Path, entries: list[dict[str, Any]], **head: Any) -> None:
     """Write ``submissions.json``: the run's set-up and one entry per submission."""
     entries = sorted(entries, key=entry_key)
-    write_atomic(out / INDEX, json.dumps({**head, "submissions": entries}, indent=1, sort_keys=True,
-                                         ensure_ascii=False))
+    write_atomic(out / INDEX, json.dumps({**head, "submissions": entries}, indent=1, sort_keys=True))
 
 
 def load_index(out: Path) -> dict[str, Any]:
@@ -100,7 +102,18 @@ def load_index(out: Path) -> dict[str, Any]:
 
 
 def entry_key(e: dict[str, Any]) -> tuple:
-    return (str(e["student"]).casefold(), str(e["student"]), int(e["lesson"]), str(e["file"]))
+    lesson = -1 if e.get("lesson") is None else int(e["lesson"])
+    return (str(e["student"]).casefold(), str(e["student"]), lesson, str(e["file"]))
+
+
+def lesson_text(entry: dict[str, Any]) -> str:
+    """The lesson column: ``03``, or ``--`` for an entry with no lesson (a linked folder)."""
+    return "--" if entry.get("lesson") is None else f"{int(entry['lesson']):02d}"
+
+
+def csv_bytes(table: list[dict[str, str]], columns: tuple[str, ...] = COLUMNS) -> bytes:
+    """:func:`csv_text` as the file's bytes: UTF-8, a name of other bytes kept exactly."""
+    return csv_text(table, columns).encode("utf-8", "surrogateescape")
 
 
 # --------------------------------------------------------------------------- rows
@@ -135,6 +148,9 @@ def entry_exercises(out: Path, entry: dict[str, Any]) -> list[dict[str, Any]]:
         status, reason = UNREADABLE, entry["problem"]
     else:
         status, reason = NOT_GRADED, "not graded yet: run `bpkit grade` again (it resumes)"
+    if entry.get("lesson") is None:
+        return [{"id": "-", "function": "", "points": 0.0, "max_points": 0.0, "status": status,
+                 "reason": reason, "notes": [], "public": [], "hidden": [], "explanation": [reason + "."]}]
     exercises = lesson_exercises(int(entry["lesson"]))
     if not exercises:
         return [{"id": "-", "function": "", "points": 0.0, "max_points": 0.0, "status": "no-exercises",
@@ -155,7 +171,7 @@ def rows(out: Path, entries: list[dict[str, Any]]) -> list[dict[str, str]]:
             reason = "; ".join([ex["reason"]] + list(ex.get("notes", [])) + extra)
             if len(reason) > MAX_REASON:
                 reason = reason[: MAX_REASON - 3] + "..."
-            table.append({"student": entry["student"], "lesson": f"{int(entry['lesson']):02d}",
+            table.append({"student": entry["student"], "lesson": lesson_text(entry),
                           "exercise": ex["id"], "points": _points(ex["points"]),
                           "max_points": _points(ex["max_points"]), "status": ex["status"], "reason": reason})
     return table

@@ -34,7 +34,9 @@ the function still raises ``NotImplementedError`` -- ``missing`` no cell
 for the exercise -- ``error`` its cell does not compile, or raised before
 the function was defined -- ``timeout`` the worker ran out of time --
 ``crashed`` the worker died (``os._exit``, a signal) -- ``unreadable`` the
-file is not a notebook -- ``grader-error`` the grader itself failed.
+file is not a notebook -- ``grader-error`` the grader itself failed (never
+kept: regraded on the next run) -- ``library-call`` the cell calls bpkit's
+own answer and ``--library-calls zero`` was given.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ import shutil
 import signal
 import stat
 import subprocess
-import tempfile
 import threading
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -55,11 +56,13 @@ import numpy as np
 
 from .. import __version__
 from ..grader.cases import Case
+from ..grader.cellscope import names_from_other_cells, other_cell_message
 from ..grader.exercises import EXERCISES, Exercise
 from ..grader.result import Verdict
 from . import protocol
+from .borrowed import library_calls
 from .pool import WorkerPool
-from .submissions import NotebookCode, Unreadable, extract, read_notebook
+from .submissions import TOO_LARGE, NotebookCode, Unreadable, extract, read_notebook
 from .worker import WORKER_FAILED
 
 #: Version of the result records (a change regrades everything).
@@ -69,7 +72,7 @@ MAX_POINTS = 1.0
 
 PASSED, FAILED, NOT_ATTEMPTED, MISSING = "passed", "failed", "not-attempted", "missing"
 ERROR, TIMEOUT, CRASHED = "error", "timeout", "crashed"
-UNREADABLE, GRADER_ERROR = "unreadable", "grader-error"
+UNREADABLE, GRADER_ERROR, LIBRARY_CALL = "unreadable", "grader-error", "library-call"
 NOT_GRADED, NO_EXERCISES = "not-graded", "no-exercises"
 #: Statuses that mean the grader could not grade (exit status 1).
 UNGRADED = (UNREADABLE, GRADER_ERROR, NOT_GRADED, NO_EXERCISES)
@@ -83,6 +86,7 @@ class Limits:
     memory_mb: int = 1024
     print_cap: int = 256 * 1024
     file_bytes: int = 16 * 1024 * 1024
+    disk_mb: int = 64
     landlock: bool = True
 
 
@@ -103,8 +107,9 @@ class LessonPlan:
     ``seed`` (the instructor's secret).
     """
 
-    def __init__(self, lesson: int, seed: int | None, hidden: int):
+    def __init__(self, lesson: int, seed: int | None, hidden: int, library_calls: str = "flag"):
         self.lesson = int(lesson)
+        self.library_calls = library_calls
         self.exercises = lesson_exercises(lesson)
         self.public: dict[str, list[Case]] = {ex.id: ex.make_cases(0) for ex in self.exercises}
         self.hidden: dict[str, list[Case]] = {
@@ -115,7 +120,8 @@ class LessonPlan:
                 ex.truth(case)                          # once, before any thread judges
         head = {"format": FORMAT, "bpkit": __version__, "lesson": self.lesson, "hidden": hidden,
                 "exercises": [[ex.id, len(self.public[ex.id])] for ex in self.exercises],
-                "seed": hashlib.sha256(f"bpkit-hidden-{seed}".encode()).hexdigest()[:16] if hidden else None}
+                "seed": hashlib.sha256(f"bpkit-hidden-{seed}".encode()).hexdigest()[:16] if hidden else None,
+                "library_calls": library_calls}
         self.config = hashlib.sha256(json.dumps(head, sort_keys=True).encode()).hexdigest()[:16]
         self._packed: dict[tuple, bytes] = {}
         self._lock = threading.Lock()
@@ -169,12 +175,19 @@ def _clean_cell(rec: Any) -> dict[str, Any] | None:
     return out
 
 
-def _end(reply: dict[str, Any], limits: Limits) -> tuple[str, str]:
-    """``(status, reason)`` of a worker run that did not finish."""
+def _end(reply: dict[str, Any], limits: Limits, hidden: bool = False) -> tuple[str, str]:
+    """``(status, reason)`` of a worker run that did not finish.
+
+    For a hidden phase the reason is fixed words: how the worker ended (its
+    exit status, its signal) is its own choice, and could spell a hidden input.
+    """
     if reply.get("error"):
-        return GRADER_ERROR, f"the grader failed ({_text(reply['error'], 120)})"
+        return GRADER_ERROR, (f"the grader failed ({_text(reply['error'], 120)}); "
+                              "it is regraded on the next run")
     if reply.get("timeout"):
         return TIMEOUT, f"stopped at the time limit of {limits.timeout:g} s"
+    if hidden:
+        return CRASHED, "the worker ended early"
     sig = reply.get("signal")
     if isinstance(sig, int):
         try:
@@ -212,60 +225,65 @@ def remove_tree(folder: str) -> None:
                        stderr=subprocess.DEVNULL)
 
 
+def _read_back(phase: Phase, got: dict[str, Any], plan: LessonPlan, pending: list[str]) -> dict[str, Any]:
+    """Take a run's files into ``phase``; the worker's progress record."""
+    cases = plan.cases(phase.name)
+    by_id = {ex.id: ex for ex in plan.exercises}
+    files, sizes = got["files"], got["sizes"]
+    for ex_id in pending:
+        for k, case in enumerate(cases[ex_id]):
+            data = files.get(protocol.output_file(ex_id, k))
+            if isinstance(data, str):
+                phase.outputs[(ex_id, k)] = data
+            elif data is not None:
+                try:
+                    expected = _expected_sizes(by_id[ex_id], case)
+                    phase.outputs[(ex_id, k)] = protocol.parse_outputs(data, expected)
+                except protocol.ProtocolError as err:
+                    phase.outputs[(ex_id, k)] = str(err)
+    printed = int(sizes.get(protocol.STDOUT, 0)) + int(sizes.get(protocol.STDERR, 0))
+    phase.printed = max(phase.printed, printed)
+    if not phase.stdout and not phase.stderr:
+        for name in (protocol.STDOUT, protocol.STDERR):
+            text = files.get(name)
+            text = text.decode("utf-8", "replace")[:2000] if isinstance(text, bytes) else ""
+            setattr(phase, "stdout" if name == protocol.STDOUT else "stderr", text)
+    progress = files.get(protocol.PROGRESS)
+    return protocol.parse_progress(progress) if isinstance(progress, bytes) else {}
+
+
 def run_phase(phase: str, code: NotebookCode, plan: LessonPlan, ids: list[str], pool: WorkerPool,
-              limits: Limits, tmp: str) -> Phase:
-    """Run exercises ``ids`` on the phase's cases, in as many workers as crashes require."""
+              limits: Limits) -> Phase:
+    """Run exercises ``ids`` on the phase's cases, in as many fresh workers as crashes require."""
     out = Phase(phase)
     cases = plan.cases(phase)
     by_id = {ex.id: ex for ex in plan.exercises}
     pending = [i for i in ids if cases.get(i)]
     job_base = {"preamble": code.preamble, "cells": [{"index": i, "source": s} for i, s in code.cells]}
     while pending:
-        folder = tempfile.mkdtemp(prefix="job-", dir=tmp)
-        try:
-            protocol.write_job(folder, {**job_base, "exercises": [{"id": i} for i in pending]},
-                               plan.packed(phase, pending))
-            with pool.server() as server:
-                reply = server.run(folder, timeout=limits.timeout, memory_mb=limits.memory_mb,
-                                   print_cap=limits.print_cap, file_bytes=limits.file_bytes,
-                                   landlock=limits.landlock)
-            reply = {k: reply.get(k) for k in ("exit", "signal", "timeout", "seconds", "orphans", "error")}
-            out.runs.append({"phase": phase, **reply})
-            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-            try:
-                progress = protocol.read_progress(fd)
-                for ex_id in pending:
-                    for k, case in enumerate(cases[ex_id]):
-                        rel = protocol.output_file(ex_id, k)
-                        try:
-                            os.stat(rel, dir_fd=fd, follow_symlinks=False)
-                        except OSError:
-                            continue
-                        try:
-                            out.outputs[(ex_id, k)] = protocol.read_outputs(
-                                fd, rel, _expected_sizes(by_id[ex_id], case))
-                        except protocol.ProtocolError as err:
-                            out.outputs[(ex_id, k)] = str(err)
-                out.printed = max(out.printed, protocol.file_size(fd, protocol.STDOUT)
-                                  + protocol.file_size(fd, protocol.STDERR))
-                if not out.stdout and not out.stderr:
-                    out.stdout = protocol.read_text(fd, protocol.STDOUT)
-                    out.stderr = protocol.read_text(fd, protocol.STDERR)
-            finally:
-                os.close(fd)
-        finally:
-            remove_tree(folder)
+        job = protocol.job_bytes({**job_base, "exercises": [{"id": i} for i in pending]},
+                                 plan.packed(phase, pending))
+        names = [protocol.output_file(i, k) for i in pending for k in range(len(cases[i]))]
+        with pool.server() as server:
+            got = server.run(job, timeout=limits.timeout, memory_mb=limits.memory_mb,
+                             print_cap=limits.print_cap, file_bytes=limits.file_bytes,
+                             disk_bytes=limits.disk_mb * 1024 * 1024, outputs=names, landlock=limits.landlock)
+        reply = {k: got["reply"].get(k)
+                 for k in ("exit", "signal", "timeout", "finished", "seconds", "setup", "cpu", "orphans",
+                           "error")}
+        out.runs.append({"phase": phase, **reply})
+        progress = _read_back(out, got, plan, pending) if not reply.get("error") else {}
         out.orphans += int(reply.get("orphans") or 0)
         if not out.cells and isinstance(progress.get("cells"), list):
             out.cells = [c for c in map(_clean_cell, progress["cells"][:200]) if c is not None]
         undefined = progress.get("undefined")
         if isinstance(undefined, list):
             out.undefined |= {u for u in undefined if isinstance(u, str) and u in pending}
-        if progress.get("phase") == "done" and not reply.get("timeout") and not reply.get("error"):
+        if reply.get("finished") and progress.get("phase") == "done" and not reply.get("error"):
             break
-        status, reason = _end(reply, limits)
+        status, reason = _end(reply, limits, hidden=(phase == "hidden"))
         current = progress.get("exercise") if progress.get("phase") == "exercises" else None
-        if isinstance(current, str) and current in pending:
+        if isinstance(current, str) and current in pending and status != GRADER_ERROR:
             k = progress.get("case")
             where = (f"case {k + 1}" if phase == "public" else "a hidden case") if isinstance(k, int) else ""
             fn = display_name(by_id[current])
@@ -275,7 +293,8 @@ def run_phase(phase: str, code: NotebookCode, plan: LessonPlan, ids: list[str], 
         else:
             for ex_id in pending:
                 if ex_id not in out.undefined:
-                    out.stopped[ex_id] = (status, f"{reason} while the notebook's cells ran")
+                    out.stopped[ex_id] = (status, f"{reason} while the notebook's cells ran"
+                                          if status != GRADER_ERROR else reason)
             break
     return out
 
@@ -357,7 +376,7 @@ def exercise_result(ex: Exercise, plan: LessonPlan, code: NotebookCode, public: 
     """One exercise's points, status, reason and verdicts."""
     fn = display_name(ex)
     res: dict[str, Any] = {"id": ex.id, "function": fn, "check": ex.check_name, "points": 0.0,
-                           "max_points": MAX_POINTS, "status": "", "reason": "", "notes": [],
+                           "max_points": MAX_POINTS, "status": "", "reason": "", "notes": [], "advice": [],
                            "public": [], "hidden": [], "explanation": []}
     found = code.found.get(ex.id)
     cell = None
@@ -375,9 +394,11 @@ def exercise_result(ex: Exercise, plan: LessonPlan, code: NotebookCode, public: 
         return res
     if found.cell in code.syntax:
         res["status"] = ERROR
-        res["reason"] = f"its cell does not compile: {code.syntax[found.cell]}"
-        res["explanation"] = [f"The cell that defines {fn} has a {code.syntax[found.cell]}, "
-                              "so nothing in it ran."]
+        problem = code.syntax[found.cell]
+        res["reason"] = problem if problem.startswith(TOO_LARGE) else f"its cell does not compile: {problem}"
+        res["explanation"] = [f"The cell that defines {fn}: {problem}, so nothing in it ran."
+                              if problem.startswith(TOO_LARGE) else
+                              f"The cell that defines {fn} has a {problem}, so nothing in it ran."]
         return res
     if ex.id in public.undefined:
         res["status"] = ERROR
@@ -420,7 +441,45 @@ def exercise_result(ex: Exercise, plan: LessonPlan, code: NotebookCode, public: 
     else:
         res["status"] = GRADER_ERROR if any(v.diagnosis == GRADER_ERROR for v in pv + hv) else FAILED
         res["reason"] = f"{passed} of {total} cases passed; {_first_failure(pv, hv, limits)}"
+    _other_cells(res, ex, code, found.cell, any(_name_error(v) for v in pv))
+    _library(res, ex, code, found.cell, plan.library_calls)
     return res
+
+
+def _name_error(v: Verdict) -> bool:
+    return not v.passed and v.diagnosis == "exception" and "NameError" in " ".join([v.title, *v.lines])
+
+
+def _other_cells(res: dict[str, Any], ex: Exercise, code: NotebookCode, cell: int, name_error: bool) -> None:
+    """Helpers the exercise borrows from other cells: the lesson check's own words, in reason and feedback."""
+    source = code.sources.get(cell)
+    if source is None:
+        return
+    names = names_from_other_cells(ex.function, source, [s for i, s in code.sources.items() if i != cell])
+    if not names:
+        return
+    message = other_cell_message(ex.function, names)
+    res["advice"] = [message]
+    res["reason"] = message + " " + res["reason"] if name_error else res["reason"] + "; " + message
+
+
+def _library(res: dict[str, Any], ex: Exercise, code: NotebookCode, cell: int, mode: str) -> None:
+    """An exercise cell that calls bpkit's own answer: a note, or zero points (``--library-calls``)."""
+    source = code.sources.get(cell)
+    if mode == "allow" or source is None:
+        return
+    calls = library_calls(ex.function, source, code.preamble)
+    if not calls:
+        return
+    own = [c for c in calls if c != "bpkit.grader"]
+    parts = ([f"{', '.join(own)}, bpkit's own answer to this exercise"] if own else []) + (
+        ["bpkit.grader, the grader's own code"] if "bpkit.grader" in calls else [])
+    note = f"its cell uses {' and '.join(parts)}"
+    if mode == "zero":
+        res["status"], res["points"] = LIBRARY_CALL, 0.0
+        res["reason"] = f"0 points: {note} (--library-calls zero); {res['reason']}"
+    else:
+        res["notes"].append(note)
 
 
 # --------------------------------------------------------------------------- one submission
@@ -436,8 +495,8 @@ def unreadable_result(plan: LessonPlan, sha: str | None, problem: str) -> dict[s
                           for ex in plan.exercises]}
 
 
-def grade_notebook(data: bytes, name: str, plan: LessonPlan, pool: WorkerPool, limits: Limits,
-                   tmp: str) -> dict[str, Any]:
+def grade_notebook(data: bytes, name: str, plan: LessonPlan, pool: WorkerPool, limits: Limits
+                   ) -> dict[str, Any]:
     """Grade one submitted file of ``plan``'s lesson; its result record (see :mod:`.gradebook`)."""
     sha = hashlib.sha256(data).hexdigest()
     try:
@@ -451,23 +510,24 @@ def grade_notebook(data: bytes, name: str, plan: LessonPlan, pool: WorkerPool, l
         return unreadable_result(plan, sha, f"its cells cannot be read ({problem})")
     runnable = [ex.id for ex in plan.exercises
                 if ex.id in code.found and code.found[ex.id].cell not in code.syntax]
-    public = run_phase("public", code, plan, runnable, pool, limits, tmp)
+    public = run_phase("public", code, plan, runnable, pool, limits)
     hidden = None
     if any(plan.hidden.values()):
         again = [i for i in runnable if i not in public.undefined and i not in public.stopped]
-        hidden = run_phase("hidden", code, plan, again, pool, limits, tmp)
+        hidden = run_phase("hidden", code, plan, again, pool, limits)
     exercises = [exercise_result(ex, plan, code, public, hidden, limits) for ex in plan.exercises]
     phases = [public] + ([hidden] if hidden is not None else [])
-    notes = []
-    printed = max(p.printed for p in phases)
+    notes = []                          # from the public phase only: the hidden one chooses nothing we show
+    printed = public.printed
     if printed >= limits.print_cap:
         notes.append(f"it printed more than {limits.print_cap // 1024} KiB while graded; "
                      "the rest was dropped")
-    orphans = sum(p.orphans for p in phases)
+    orphans = public.orphans
     if orphans:
         notes.append(f"it left {orphans} process{'es' if orphans != 1 else ''} running; "
                      f"{'they were' if orphans != 1 else 'it was'} killed")
     return {"format": FORMAT, "sha256": sha, "lesson": plan.lesson, "config": plan.config, "problem": None,
             "notes": notes, "exercises": exercises, "runs": [r for p in phases for r in p.runs],
             "cells": public.cells, "landlock": pool.landlock if limits.landlock else 0,
+            "sandbox": "bubblewrap" if pool.isolated else "none",
             "output": {"printed_bytes": printed, "stdout": public.stdout, "stderr": public.stderr}}

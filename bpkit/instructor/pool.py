@@ -1,17 +1,17 @@
-"""The trusted side of the workers: start worker servers, send them jobs, read their one-line replies.
+"""The trusted side of the workers: start worker servers, send them jobs, read what comes back.
 
 One :class:`WorkerServer` per parallel slot, each a separate Python process
-(:func:`bpkit.instructor.worker.serve`) started with a clean environment
-(no variables of the instructor's shell, so no secret), its own session (a
-Ctrl-C in the terminal reaches the grader, which then stops the servers),
-and a fixed import path. A :class:`WorkerPool` lends them to the grading
-threads.
+(:func:`bpkit.instructor.worker.serve`) started inside bubblewrap
+(:mod:`bpkit.instructor.bwrap`; without it only with ``--no-sandbox``),
+with a clean environment (no variables of the instructor's shell, so no
+secret), its own session and a fixed import path. A :class:`WorkerPool`
+lends them to the grading threads.
 
-A reply is a small JSON object: how the worker ended (``exit`` status or
-``signal``), whether it ran out of time, how long it took and how many
-leftover processes were killed. If a server stops answering (it should
-not: it never runs submitted code itself), it is killed and restarted and
-the job is reported as a grader error.
+For each job the grader writes one line of limits and the job's bytes; the
+server's keeper answers with an index line, the worker's files and the
+server's end line (:mod:`bpkit.instructor.protocol`). If a server stops
+answering or sends what it should not, it is killed and restarted and the
+job is reported as a grader error.
 """
 
 from __future__ import annotations
@@ -30,12 +30,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from . import cgroup, protocol
+from .bwrap import SandboxUnavailable, command
 from .worker import BOOT
 
 #: Seconds to wait for a server to start (import numpy and bpkit).
 START_TIMEOUT = 60.0
 #: Seconds a server may take beyond a job's time limit to kill and clean up.
 GRACE = 15.0
+#: Size of a sandboxed server's own tmpfs (it writes nothing there).
+SERVER_DISK = 1 << 20
 
 
 def server_path() -> list[str]:
@@ -70,14 +74,19 @@ class ServerError(RuntimeError):
 
 
 class WorkerServer:
-    """One worker server process and the pipe to it."""
+    """One worker server process and the pipe to it.
+
+    ``bwrap`` is the path of bubblewrap (None: no sandbox); ``roots`` the
+    folders the sandbox may read.
+    """
 
     def __init__(self, home: str, log: str | None = None, stopping: threading.Event | None = None,
-                 wait: bool = True):
-        self.home, self.log = home, log
+                 wait: bool = True, bwrap: str | None = None, roots: list[str] | None = None):
+        self.home, self.log, self.bwrap, self.roots = home, log, bwrap, list(roots or [])
         self.stopping = stopping or threading.Event()
         self.proc: subprocess.Popen | None = None
         self.info: dict[str, Any] = {}
+        self.group: str | None = None
         self._buffer = bytearray()
         self.spawn()
         if wait:
@@ -87,68 +96,129 @@ class WorkerServer:
         self.spawn()
         self.ready()
 
+    def argv(self) -> list[str]:
+        python = [sys.executable, "-s", "-c", BOOT, json.dumps(server_path()), "1" if self.bwrap else "0"]
+        if not self.bwrap:
+            return python
+        sandbox = command(python, self.roots, SERVER_DISK, self.bwrap)
+        if self.group is None:
+            return sandbox
+        # join the capped group first, so that every process of the sandbox is born in it
+        return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', os.path.join(self.group, "cgroup.procs"),
+                *sandbox]
+
     def spawn(self) -> None:
         """Start the process (without waiting for it to be ready)."""
         stderr = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        if self.bwrap and self.group is None:
+            self.group = cgroup.create(f"bpkit-grade-{os.getpid()}-{id(self):x}")
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-s", "-c", BOOT, json.dumps(server_path())],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=server_env(self.home),
-                cwd=self.home, start_new_session=True, close_fds=True)
+                self.argv(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                env=server_env("/job" if self.bwrap else self.home), cwd=self.home,
+                start_new_session=True, close_fds=True)
         finally:
             if stderr is not subprocess.DEVNULL:
                 stderr.close()
         self._buffer = bytearray()
 
     def ready(self) -> None:
-        """Wait for the server's hello line."""
+        """Wait for the server's hello line; :class:`SandboxUnavailable` if it cannot isolate workers."""
         line = self._read_line(time.monotonic() + START_TIMEOUT)
         if line is None:
             self.kill()
-            raise ServerError("a worker server did not start (see the log in the output folder)")
+            raise ServerError("a worker server did not start (see workers.log in the output folder)")
         self.info = json.loads(line)
+        if self.info.get("problem"):
+            self.kill()
+            raise SandboxUnavailable(f"inside bubblewrap, {self.info['problem']}; see workers.log")
 
-    def _read_line(self, deadline: float) -> bytes | None:
+    def _read_line(self, deadline: float, limit: int = 1 << 20) -> bytes | None:
         assert self.proc is not None and self.proc.stdout is not None
-        fd = self.proc.stdout.fileno()
         while b"\n" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if len(self._buffer) > limit or not self._fill(deadline):
                 return None
-            ready, _, _ = select.select([fd], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                return None
-            self._buffer.extend(chunk)
         i = self._buffer.index(b"\n")
         line = bytes(self._buffer[:i])
         del self._buffer[: i + 1]
         return line
 
-    def run(self, folder: str, *, timeout: float, memory_mb: int, print_cap: int, file_bytes: int,
-            landlock: bool = True) -> dict[str, Any]:
-        """Run the job in ``folder``; the server's reply (``{"error": ...}`` if the server failed)."""
-        req = {"dir": folder, "timeout": timeout, "cpu_seconds": int(math.ceil(timeout)) + 1,
+    def _read_bytes(self, n: int, deadline: float) -> bytes | None:
+        while len(self._buffer) < n:
+            if not self._fill(deadline):
+                return None
+        data = bytes(self._buffer[:n])
+        del self._buffer[:n]
+        return data
+
+    def _fill(self, deadline: float) -> bool:
+        assert self.proc is not None and self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            ready, _, _ = select.select([fd], [], [], left)
+            if ready:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    return False
+                self._buffer.extend(chunk)
+                return True
+
+    def run(self, job: bytes, *, timeout: float, memory_mb: int, print_cap: int, file_bytes: int,
+            disk_bytes: int, outputs: list[str], landlock: bool = True) -> dict[str, Any]:
+        """Run one job: ``{"reply": ..., "files": {name: bytes or why unreadable}, "sizes": {name: n}}``.
+
+        ``reply`` is ``{"error": ...}`` if the server or its keeper failed.
+        """
+        req = {"job_bytes": len(job), "timeout": timeout, "cpu_seconds": int(math.ceil(timeout)) + 1,
                "memory_mb": memory_mb, "print_cap": print_cap, "file_bytes": file_bytes,
-               "landlock": landlock}
+               "disk_bytes": disk_bytes, "outputs": outputs, "landlock": landlock, "home": self.home,
+               "roots": self.roots}
         assert self.proc is not None and self.proc.stdin is not None
+        deadline = time.monotonic() + timeout + GRACE
         try:
-            self.proc.stdin.write((json.dumps(req) + "\n").encode())
+            self.proc.stdin.write((json.dumps(req) + "\n").encode() + job)
             self.proc.stdin.flush()
-            line = self._read_line(time.monotonic() + timeout + GRACE)
+            got = self._answer(deadline)
         except (OSError, ValueError):
-            line = None
+            got = None
+        if got is None:
+            self.restart()
+            return {"reply": {"error": "the grader's own worker stopped answering"}, "files": {}, "sizes": {}}
+        return got
+
+    def _answer(self, deadline: float) -> dict[str, Any] | None:
+        line = self._read_line(deadline)
         if line is None:
-            self.restart()
-            return {"error": "the worker server stopped answering"}
-        try:
-            reply = json.loads(line)
-        except ValueError:
-            self.restart()
-            return {"error": "the worker server sent an unreadable reply"}
-        return reply if isinstance(reply, dict) else {"error": "the worker server sent an unreadable reply"}
+            return None
+        head = json.loads(line)
+        if head.get("end"):                              # the keeper died before it could answer
+            return {"reply": {"error": "the grader's own worker died"}, "files": {}, "sizes": {}}
+        files: dict[str, Any] = {}
+        sizes: dict[str, int] = {}
+        entries = head.get("files")
+        if not isinstance(entries, list) or not isinstance(head.get("reply"), dict):
+            return None
+        total = 0
+        for e in entries:
+            name, length = str(e.get("name", "")), e.get("length")
+            sizes[name] = int(e.get("size") or 0)
+            if "error" in e:
+                files[name] = str(e["error"])[:200]
+                continue
+            if not isinstance(length, int) or length < 0 or total + length > protocol.MAX_TOTAL + (1 << 20):
+                return None
+            total += length
+            data = self._read_bytes(length, deadline)
+            if data is None:
+                return None
+            files[name] = data
+        end = self._read_line(deadline)
+        if end is None or not json.loads(end).get("end"):
+            return None
+        return {"reply": head["reply"], "files": files, "sizes": sizes}
 
     def restart(self) -> None:
         self.kill()
@@ -159,7 +229,7 @@ class WorkerServer:
         if self.proc is None:
             return
         try:
-            self.proc.send_signal(signal.SIGTERM)           # the server kills its worker, then exits
+            self.proc.send_signal(signal.SIGKILL if self.bwrap else signal.SIGTERM)   # the sandbox dies whole
             self.proc.wait(5)
         except (OSError, subprocess.TimeoutExpired):
             try:
@@ -182,6 +252,9 @@ class WorkerServer:
         self._close_pipes()
 
     def _close_pipes(self) -> None:
+        if self.group is not None and self.proc is not None and self.proc.poll() is not None:
+            cgroup.remove(self.group)                   # still busy (should not be): reused next time
+            self.group = None
         if self.proc is not None:
             for f in (self.proc.stdin, self.proc.stdout):
                 try:
@@ -194,11 +267,13 @@ class WorkerServer:
 class WorkerPool:
     """``n`` worker servers, lent out one at a time with :meth:`server`."""
 
-    def __init__(self, n: int, home: str | Path, log: str | None = None):
+    def __init__(self, n: int, home: str | Path, log: str | None = None, bwrap: str | None = None,
+                 roots: list[str] | None = None):
         self.home = str(home)
         self._idle: queue.Queue[WorkerServer] = queue.Queue()
         self.stopping = threading.Event()
-        self.servers = [WorkerServer(self.home, log, self.stopping, wait=False) for _ in range(max(1, n))]
+        self.servers = [WorkerServer(self.home, log, self.stopping, wait=False, bwrap=bwrap, roots=roots)
+                        for _ in range(max(1, n))]
         try:
             for s in self.servers:
                 s.ready()
@@ -211,6 +286,15 @@ class WorkerPool:
     @property
     def landlock(self) -> int:
         return int(self.servers[0].info.get("landlock", 0)) if self.servers else 0
+
+    @property
+    def isolated(self) -> bool:
+        return bool(self.servers and self.servers[0].info.get("isolated"))
+
+    @property
+    def tasks_capped(self) -> bool:
+        """Whether every server's sandbox is in a cgroup capped at :data:`cgroup.MAX_TASKS` tasks."""
+        return bool(self.servers) and all(s.group is not None for s in self.servers)
 
     @contextmanager
     def server(self):

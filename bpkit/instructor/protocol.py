@@ -1,31 +1,33 @@
 """How grading inputs and outputs cross between the trusted parent and a worker.
 
-Everything crosses as files in the worker's own folder (its working
-directory), and nothing is ever unpickled:
+Everything crosses through pipes, and nothing is ever unpickled. For each
+run the grader sends the server one line of limits, then the **job** -- one
+JSON line (the code to run: a fixed preamble of imports, then the
+submission's exercise cells; which exercises to call) followed by the
+**cases**, the bytes of an ``.npz`` of plain float64 arrays plus a JSON
+header per case (:meth:`Case.to_arrays <bpkit.grader.cases.Case.to_arrays>`)
+with the seed removed. The keeper reads the job; the worker writes, in its
+own tmpfs:
 
-``job.json``
-    written by the parent: the code to run (a fixed preamble of imports,
-    then the submission's exercise cells) and which exercises to call.
-``cases.npz``
-    written by the parent: the public and hidden cases of those exercises,
-    plain float64 arrays plus a JSON header per case (:meth:`Case.to_arrays
-    <bpkit.grader.cases.Case.to_arrays>`), with the seed removed -- the worker
-    needs the inputs, not where they came from.
 ``out/<exercise>.<k>.npz``
-    written by the worker, one per case: what
-    :meth:`Exercise.call <bpkit.grader.exercises.Exercise.call>` returned,
-    the answer arrays and the 0-d status record. Written atomically, so a
-    worker that dies leaves complete files only.
+    one per case: what :meth:`Exercise.call
+    <bpkit.grader.exercises.Exercise.call>` returned, the answer arrays and
+    the 0-d status record. Written atomically, so a worker that dies leaves
+    complete files only.
 ``progress.json``
-    written by the worker: where it is (cells, which exercise and case),
-    each cell's outcome, the functions it did not find. Used only to
-    explain a zero (which exercise a crash interrupted); never to score.
+    where it is (cells, which exercise and case), each cell's outcome, the
+    functions it did not find. Used only to explain a zero; never to score.
+``stdout.txt``, ``stderr.txt``
+    what it printed (capped).
 
-The parent reads the worker's files as hostile input (:func:`read_outputs`):
-no symlinks, FIFOs or devices, a size cap on every file and every array,
-``.npy`` headers checked before a byte is allocated, object and structured
-dtypes refused. The verdicts are then computed in the parent from these
-arrays alone.
+When the worker has been killed, the keeper reads those files (no links,
+FIFOs or devices; a size cap on each and on all together) and sends them
+back as one JSON line (an index) followed by their bytes.
+
+The parent reads them as hostile input (:func:`parse_outputs`): a size cap
+on every array, ``.npy`` headers checked before a byte is allocated, object
+and structured dtypes refused. The verdicts are then computed in the parent
+from these arrays alone.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ STDERR = "stderr.txt"
 
 #: Largest file the parent reads back from a worker (bytes).
 MAX_FILE = 8 * 1024 * 1024
+#: Largest total of the files a worker sends back (bytes).
+MAX_TOTAL = 48 * 1024 * 1024
 #: Largest progress record (bytes).
 MAX_PROGRESS = 1024 * 1024
 #: Largest status record (characters).
@@ -79,23 +83,19 @@ def pack_cases(cases: dict[str, list[Case]]) -> bytes:
     return buf.getvalue()
 
 
-def unpack_cases(path: str) -> dict[str, list[Case]]:
-    """The inverse of :func:`pack_cases` (worker side; the file comes from the parent)."""
+def unpack_cases(source: str | bytes) -> dict[str, list[Case]]:
+    """The inverse of :func:`pack_cases` (worker side; the bytes, or a file, come from the parent)."""
     grouped: dict[str, dict[int, dict[str, np.ndarray]]] = {}
-    with np.load(path, allow_pickle=False) as data:
+    with np.load(io.BytesIO(source) if isinstance(source, bytes) else source, allow_pickle=False) as data:
         for key in data.files:
             ex_id, k, name = key.split(_SEP, 2)
             grouped.setdefault(ex_id, {}).setdefault(int(k), {})[name] = data[key]
     return {ex_id: [Case.from_arrays(parts[k]) for k in sorted(parts)] for ex_id, parts in grouped.items()}
 
 
-def write_job(folder: str, job: dict[str, Any], cases: bytes) -> None:
-    """Write ``job.json`` and ``cases.npz`` into a fresh worker folder."""
-    with open(os.path.join(folder, JOB), "w", encoding="utf-8") as f:
-        json.dump(job, f)
-    with open(os.path.join(folder, CASES), "wb") as f:
-        f.write(cases)
-    os.mkdir(os.path.join(folder, OUT))
+def job_bytes(job: dict[str, Any], cases: bytes) -> bytes:
+    """What the keeper reads after the request line: the job as one JSON line, then the cases."""
+    return json.dumps(job).encode() + b"\n" + cases
 
 
 def output_file(exercise: str, k: int) -> str:
@@ -211,7 +211,12 @@ def parse_npy(raw: bytes, max_elements: int, status: bool = False) -> np.ndarray
 
 
 def read_outputs(folder_fd: int, relative: str, expected: dict[str, int]) -> dict[str, np.ndarray]:
-    """One case's outputs from a worker, as a dict the judge can take.
+    """:func:`parse_outputs` of a file beneath an open folder."""
+    return parse_outputs(read_file(folder_fd, relative, MAX_FILE), expected)
+
+
+def parse_outputs(data: bytes, expected: dict[str, int]) -> dict[str, np.ndarray]:
+    """One case's outputs from a worker (the bytes of its ``.npz``), as a dict the judge can take.
 
     ``expected`` maps each answer's name to its expected number of entries.
     An answer may have at most ``MAX_SIZE_FACTOR`` times that many (as the
@@ -220,7 +225,8 @@ def read_outputs(folder_fd: int, relative: str, expected: dict[str, int]) -> dic
     answer) at most that many times the largest expected size. The judge
     reads only the names it knows.
     """
-    data = read_file(folder_fd, relative, MAX_FILE)
+    if len(data) > MAX_FILE:
+        raise ProtocolError("the answer file is too large")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -256,8 +262,18 @@ def read_outputs(folder_fd: int, relative: str, expected: dict[str, int]) -> dic
 def read_progress(folder_fd: int) -> dict[str, Any]:
     """The worker's progress record, or ``{}`` if it is missing or unreadable."""
     try:
-        record = json.loads(read_file(folder_fd, PROGRESS, MAX_PROGRESS).decode("utf-8"))
-    except (ProtocolError, ValueError, UnicodeDecodeError, RecursionError):
+        return parse_progress(read_file(folder_fd, PROGRESS, MAX_PROGRESS))
+    except ProtocolError:
+        return {}
+
+
+def parse_progress(data: bytes) -> dict[str, Any]:
+    """The progress record from its bytes, or ``{}`` if it is unreadable."""
+    if len(data) > MAX_PROGRESS:
+        return {}
+    try:
+        record = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return {}
     return record if isinstance(record, dict) else {}
 

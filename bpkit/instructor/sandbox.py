@@ -1,26 +1,32 @@
-"""Linux confinement for a worker process: resource limits, capabilities, Landlock.
+"""Linux confinement for a worker process: namespaces, resource limits, capabilities, seccomp, Landlock.
 
-Everything here is applied by a freshly forked worker to *itself*, before it
-runs a line of a submission (:mod:`bpkit.instructor.worker`), and it cannot
-be undone by that process or its children:
+The outer wall is bubblewrap (:mod:`bpkit.instructor.bwrap`); everything here
+is applied inside it, by a freshly forked process to *itself*, before a line
+of a submission runs (:mod:`bpkit.instructor.worker`), and cannot be undone
+by that process or its children:
 
+* :func:`isolate` -- new user, mount, PID, IPC, network, UTS and cgroup
+  namespaces for each run, with a fresh size-capped tmpfs and an empty
+  ``/proc`` (called by the trusted keeper before it forks the worker);
 * :func:`set_limits` -- ``setrlimit``: address space (the memory limit), CPU
   seconds (a backstop behind the parent's wall-clock limit), the size of any
   file written (so printing cannot fill the disk), no core files, a modest
   number of open files, and -- for a non-root user -- a cap on new processes;
-* :func:`drop_capabilities` -- when the grader runs as root (as in many
-  containers), the worker keeps uid 0 but loses every capability, so it
-  cannot override file permissions, mount, trace or reboot;
+* :func:`drop_capabilities` -- every capability given up (those of root, and
+  those a new user namespace grants);
+* :func:`block_memory_files` -- seccomp: no ``memfd_create``, whose pages no
+  limit counts;
 * :func:`landlock` -- `Landlock <https://docs.kernel.org/userspace-api/landlock.html>`_
-  (Linux 5.13+, no privileges needed): the worker may read only the Python
-  installation and the packages already imported, may write only inside its
-  own folder, may not open TCP connections, signal processes outside its
-  sandbox or reach abstract Unix sockets (each where the running kernel's
-  Landlock ABI supports it).
+  (Linux 5.13+, no privileges needed), a second wall: the worker may read
+  only the Python installation and the packages already imported, may write
+  only inside its own folder, may not open TCP connections, signal
+  processes outside its sandbox or reach abstract Unix sockets (each where
+  the running kernel's Landlock ABI supports it).
 
 All calls go through :mod:`ctypes` to the C library: there is no dependency,
 and on a system without a feature the function returns what was achieved
-instead of raising (:func:`landlock_abi` is 0 where Landlock is missing).
+instead of raising (:func:`landlock_abi` is 0 where Landlock is missing;
+:func:`isolate` raises :class:`SandboxError`, a grader error).
 """
 
 from __future__ import annotations
@@ -146,13 +152,14 @@ def user_processes() -> int:
 # --------------------------------------------------------------------------- capabilities
 
 def drop_capabilities() -> bool:
-    """As root: give up every capability (bounding, ambient, effective, permitted, inheritable).
+    """Give up every capability (bounding, ambient, effective, permitted, inheritable).
 
-    The process keeps uid 0, so it still owns root's files, but can no longer
-    override permissions, kill other users' processes, mount, trace, load
-    modules or reboot. Returns True if the capability sets are now empty.
+    For root, and for a process that holds every capability of a user
+    namespace it has just created (:func:`isolate`): it can no longer
+    override permissions, mount, trace, load modules or reboot. Returns True
+    if the capability sets are now empty.
     """
-    if os.geteuid() != 0 or not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux"):
         return False
     for cap in range(64):
         if not prctl(PR_CAPBSET_DROP, cap):
@@ -277,3 +284,103 @@ def readable_roots(modules: dict | None = None) -> list[str]:
     roots |= {p for p in SYSTEM_READ if os.path.exists(p)}
     roots = {r for r in roots if r not in ("/", home, os.path.dirname(home)) and os.path.exists(r)}
     return sorted(r for r in roots if not any(r.startswith(o.rstrip("/") + "/") for o in roots if o != r))
+
+
+# --------------------------------------------------------------------------- namespaces (inside bubblewrap)
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+_ALL_NAMESPACES = (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS
+                   | CLONE_NEWCGROUP)
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+
+
+class SandboxError(OSError):
+    """The per-run namespaces or mounts could not be set up (a grader error, not the notebook's)."""
+
+
+def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    libc = _libc()
+    if libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
+                  ctypes.c_ulong(flags), data.encode() if data else None) != 0:
+        err = ctypes.get_errno()
+        raise SandboxError(err, f"mount {fstype or 'bind'} on {target}: {os.strerror(err)}")
+
+
+def isolate(work: str, size_bytes: int) -> int:
+    """Give this process (and its next child) namespaces of their own; return a descriptor of ``/proc``.
+
+    Called inside bubblewrap by a freshly forked, trusted process before it
+    forks the worker that runs a submission: new user, mount, PID, IPC,
+    network, UTS and cgroup namespaces (the next child is PID 1 of its own
+    PID namespace, so it sees no other process, and everything it starts
+    dies with it); the same unprivileged uid; a fresh tmpfs of
+    ``size_bytes`` on ``work`` (the one writable place: ``/tmp`` and
+    ``/dev/shm`` are folders of it); an empty, read-only ``/proc``. The
+    returned descriptor of the previous ``/proc`` lets the caller count what
+    the worker started; the worker must close it.
+    """
+    uid, gid = os.getuid(), os.getgid()
+    if _libc().unshare(ctypes.c_int(_ALL_NAMESPACES)) != 0:
+        err = ctypes.get_errno()
+        raise SandboxError(err, f"unshare: {os.strerror(err)}")
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+    _mount("none", "/", None, MS_REC | MS_PRIVATE)
+    proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    _mount("tmpfs", work, "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={int(size_bytes)},nr_inodes=4096,mode=0700,uid={uid},gid={gid}")
+    for folder, target in (("tmp", "/tmp"), ("shm", "/dev/shm")):
+        os.mkdir(os.path.join(work, folder), 0o700)
+        if os.path.isdir(target):
+            _mount(os.path.join(work, folder), target, None, MS_BIND | MS_REC)
+    _mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=0555")
+    return proc
+
+
+# --------------------------------------------------------------------------- seccomp
+
+#: Calls a worker may not make, by machine: memory files (memfd_create, memfd_secret), whose pages
+#: count against no limit a worker has (not its address space, not its tmpfs).
+_BLOCKED = {"x86_64": (0xC000003E, (319, 447)), "aarch64": (0xC00000B7, (279, 447))}
+_EPERM = 1
+
+
+def block_memory_files() -> bool:
+    """Forbid ``memfd_create`` and ``memfd_secret`` to this process and its children (seccomp).
+
+    They fail with ``PermissionError``; everything else is allowed. On x86-64
+    the x32 system-call numbers are refused too. Returns True if the filter
+    is in place.
+    """
+    spec = _BLOCKED.get(platform.machine())
+    if spec is None or not sys.platform.startswith("linux"):
+        return False
+    arch, numbers = spec
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+    allow, deny = 0x7FFF0000, 0x00050000 | _EPERM
+    prog = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, allow), (ld, 0, 0, 0)]
+    if arch == 0xC000003E:
+        prog += [(jge, 0, 1, 0x40000000), (ret, 0, 0, deny)]
+    for n in numbers:
+        prog += [(jeq, 0, 1, n), (ret, 0, 0, deny)]
+    prog.append((ret, 0, 0, allow))
+    raw = b"".join(struct.pack("HBBI", *ins) for ins in prog)
+    buf = ctypes.create_string_buffer(raw, len(raw))
+
+    class _Prog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    fprog = _Prog(len(prog), ctypes.cast(buf, ctypes.c_void_p))
+    if not prctl(PR_SET_NO_NEW_PRIVS, 1):
+        return False
+    libc = _libc()
+    return libc.prctl(ctypes.c_int(22), ctypes.c_ulong(2), ctypes.byref(fprog), ctypes.c_ulong(0),
+                      ctypes.c_ulong(0)) == 0

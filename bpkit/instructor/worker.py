@@ -1,36 +1,39 @@
-"""The untrusted side: a worker process that runs one submission's exercise cells.
+"""The untrusted side: a worker process that runs one phase of one submission's exercise cells.
 
-A **worker server** is a small Python process that the grader starts once per
-parallel slot (:class:`bpkit.instructor.pool.WorkerPool`). It imports numpy
-and ``bpkit.grader`` once, then, for each submission, forks a fresh
-**worker** that:
+Three kinds of process, none of which ever serves two submissions with
+student code:
 
-1. leaves the server's session (its own process group, so the whole group
-   can be killed) and asks to be killed if the server dies;
-2. gets ``/dev/null`` as standard input and size-capped files as standard
-   output and error, closes every other descriptor (nothing leads back to
-   the grader), and moves into its own temporary folder;
-3. limits itself (:mod:`bpkit.instructor.sandbox`): memory, CPU time, file
-   size, open files; drops root's capabilities; and confines itself with
-   Landlock where the kernel has it (read the Python installation, write its
-   own folder, nothing else);
-4. only then runs the submission: a fixed preamble (``import numpy as np``,
-   ``import bpkit`` and the notebook's other imports that the exercise cells
-   use), the exercise cells in notebook order, and for each case of each
-   exercise :meth:`Exercise.call <bpkit.grader.exercises.Exercise.call>`,
-   saving the returned arrays (:mod:`bpkit.instructor.protocol`).
+* the **server** (one per parallel slot, :class:`bpkit.instructor.pool.WorkerPool`)
+  starts inside bubblewrap (:mod:`bpkit.instructor.bwrap`), imports numpy
+  and ``bpkit.grader`` once, and for each job reads one line of limits and
+  forks a keeper. It never runs submitted code, and never reads a job's
+  code, cases or answers: its memory, which every later worker inherits,
+  holds nothing of any submission;
+* the **keeper** (trusted, one per job) reads the job from the grader's
+  pipe, gives itself and its next child namespaces of their own
+  (:func:`bpkit.instructor.sandbox.isolate`: user, mount, PID, IPC,
+  network, UTS, cgroup; a fresh size-capped tmpfs; an empty ``/proc``),
+  forks the worker, waits for it with the wall-time limit, counts what
+  the worker left running, kills it -- PID 1 of its namespace, so every
+  process it started dies with it -- and sends the worker's files,
+  size-checked, back to the grader;
+* the **worker** (untrusted from its first line of student code): closes
+  every descriptor but a "done" pipe, sends its output to capped files,
+  limits itself (memory, CPU, file size, open files), drops every
+  capability, refuses itself memory files (``memfd_create``: their pages
+  count against no limit), confines itself with Landlock where the kernel
+  has it, and
+  only then runs a fixed preamble (``import numpy as np``, ``import bpkit``,
+  the notebook's imports that the exercise cells use), the exercise cells,
+  and for each case :meth:`Exercise.call
+  <bpkit.grader.exercises.Exercise.call>`, saving the returned arrays
+  (:mod:`bpkit.instructor.protocol`).
 
-The worker never judges. Whatever a submission does to numpy, bpkit,
-builtins or this module inside its worker changes nothing but the arrays
-that worker writes -- and the parent judges those with its own,
-unpatched code.
-
-The server waits for the worker with the wall-time limit, kills the
-worker's process group when it ends or overruns, then kills any process the
-worker left behind (the server is a *child subreaper*, so even processes
-that started their own session come back to it), and reports to the parent
-in one JSON line. If the grader itself goes away, the server notices (its
-standard input closes), kills the worker and exits.
+The worker never judges: whatever a submission does to numpy, bpkit,
+builtins or this module changes nothing but the arrays it writes, and the
+grader judges those with its own, unpatched code. With ``--no-sandbox``
+the server runs without bubblewrap and the keeper without namespaces (a
+temporary folder, a process group and a subreaper instead).
 """
 
 from __future__ import annotations
@@ -94,34 +97,44 @@ class CappedText(io.TextIOBase):
         return False
 
 
-# --------------------------------------------------------------------------- the worker (child)
+#: The one writable folder of a sandboxed worker (a tmpfs of its own).
+WORK = "/job"
+#: The descriptor on which a worker says that it has finished ("D").
+DONE_FD = 3
 
-def _confine(req: dict[str, Any], read_roots: list[str]) -> dict[str, Any]:
-    """Steps 1-3 above. Returns what was achieved (for the log)."""
-    folder = req["dir"]
-    os.setsid()
+
+# --------------------------------------------------------------------------- the worker (untrusted)
+
+def _confine(req: dict[str, Any], work: str, done: int) -> None:
+    """Everything a worker does before it runs a line of the submission."""
+    if not req.get("isolated"):
+        os.setsid()
     sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)          # a write past the size limit fails, not kills
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    os.chdir(work)
+    os.mkdir(protocol.OUT, 0o700)
     null = os.open(os.devnull, os.O_RDONLY)
-    out = os.open(os.path.join(folder, protocol.STDOUT), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    err = os.open(os.path.join(folder, protocol.STDERR), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    out = os.open(protocol.STDOUT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    err = os.open(protocol.STDERR, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(null, 0)
     os.dup2(out, 1)
     os.dup2(err, 2)
-    os.closerange(3, 1 << 16)
-    os.chdir(folder)
+    if done != DONE_FD:
+        os.dup2(done, DONE_FD)
+    os.closerange(DONE_FD + 1, 1 << 16)                      # nothing leads back to the grader
     os.environ.clear()
-    os.environ.update({"HOME": folder, "TMPDIR": folder, "PATH": os.defpath, "LANG": "C.UTF-8",
-                       "MPLCONFIGDIR": folder, "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1",
+    os.environ.update({"HOME": work, "TMPDIR": work, "PATH": os.defpath, "LANG": "C.UTF-8",
+                       "MPLCONFIGDIR": work, "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1",
                        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
-    nproc = sandbox.user_processes() + 32 if os.getuid() != 0 else None
+    nproc = sandbox.user_processes() + 32 if os.getuid() != 0 and not req.get("isolated") else None
     sandbox.set_limits(req["memory_mb"], req["cpu_seconds"], req["file_bytes"], nproc)
-    caps = sandbox.drop_capabilities()
-    abi = sandbox.landlock(read_roots + [os.devnull], [folder]) if req.get("landlock", True) else 0
-    return {"landlock": abi, "capabilities_dropped": caps}
+    sandbox.drop_capabilities()
+    sandbox.block_memory_files()
+    if req.get("landlock", True):
+        sandbox.landlock(list(req.get("roots", [])) + [os.devnull], [work])
 
 
 def cell_filename(index: int) -> str:
@@ -134,10 +147,9 @@ def _exception_record(exc: BaseException) -> dict[str, Any]:
             "frame": student_frame(exc.__traceback__)}
 
 
-def run_job() -> None:
-    """Step 4: run the job in the current folder (already confined)."""
-    job = json.load(open(protocol.JOB, encoding="utf-8"))
-    cases = protocol.unpack_cases(protocol.CASES)
+def run_job(job: dict[str, Any], cases_npz: bytes) -> None:
+    """Run a job in the current folder (already confined): cells, then every case of every exercise."""
+    cases = protocol.unpack_cases(cases_npz)
     # Keep our own references: a submission may replace these names in its modules.
     save_outputs, save_progress, exercises = protocol.save_outputs, protocol.save_progress, dict(EXERCISES)
     progress: dict[str, Any] = {"phase": "cells", "cells": [], "undefined": [], "preamble": []}
@@ -170,8 +182,7 @@ def run_job() -> None:
     for item in job["exercises"]:
         ex_id = item["id"]
         exercise = exercises[ex_id]
-        get = getattr(exercise, "student_object", None)
-        fn = get(namespace) if get is not None else namespace.get(exercise.function)
+        fn = exercise.student_object(namespace)
         if fn is None:
             report(undefined=progress["undefined"] + [ex_id])
             continue
@@ -188,18 +199,21 @@ def run_job() -> None:
     report(phase="done")
 
 
-def _child(req: dict[str, Any], read_roots: list[str]) -> None:
-    """The forked worker: confine, run, exit -- never returns."""
+def _child(req: dict[str, Any], work: str, done: int, job: dict[str, Any], cases_npz: bytes) -> None:
+    """The forked worker: confine, run, say "done", wait to be killed -- never returns."""
     code = WORKER_FAILED
     try:
-        _confine(req, read_roots)
+        _confine(req, work, done)
         sys.stdin = open(os.devnull, encoding="utf-8")
         sys.stdout = sys.__stdout__ = CappedText(1, req["print_cap"])
         sys.stderr = sys.__stderr__ = CappedText(2, req["print_cap"])
         warnings.simplefilter("ignore")
         np.seterr(all="ignore")
-        run_job()
+        run_job(job, cases_npz)
+        os.write(DONE_FD, b"D")
         code = DONE
+        while True:                 # the keeper counts what is still running, then kills us all
+            time.sleep(3600)
     except BaseException:  # noqa: BLE001
         try:
             os.write(2, traceback.format_exc()[-2000:].encode())
@@ -209,54 +223,117 @@ def _child(req: dict[str, Any], read_roots: list[str]) -> None:
         os._exit(code)
 
 
-# --------------------------------------------------------------------------- the server
+# --------------------------------------------------------------------------- the keeper (trusted)
 
-def _children(pid: int) -> list[int]:
-    """The current children of process ``pid``."""
+def _children(proc: int, pid: int) -> list[int]:
+    """The current children of process ``pid``, read through the ``/proc`` descriptor ``proc``."""
     kids: set[int] = set()
     try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            try:
-                with open(f"/proc/{pid}/task/{tid}/children") as f:
-                    kids.update(int(x) for x in f.read().split())
-            except OSError:
-                raise FileNotFoundError from None
-        return sorted(kids)
-    except (OSError, ValueError):
-        pass
-    try:
-        names = os.listdir("/proc")
-    except OSError:                                     # no /proc: only the process group is killed
+        task = os.open(f"{pid}/task", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=proc)
+    except OSError:
         return []
-    for name in names:
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                kids.add(int(name))
-        except (OSError, IndexError, ValueError):
-            continue
+    try:
+        for tid in os.listdir(task):
+            try:
+                fd = os.open(f"{tid}/children", os.O_RDONLY | os.O_CLOEXEC, dir_fd=task)
+            except OSError:
+                continue
+            try:
+                kids.update(int(x) for x in os.read(fd, 1 << 20).split())
+            except (OSError, ValueError):
+                pass
+            finally:
+                os.close(fd)
+    finally:
+        os.close(task)
     return sorted(kids)
 
 
-def _reap() -> None:
-    while True:
+def _running(proc: int, pid: int) -> bool:
+    """Whether ``pid`` still runs: not a zombie, or a zombie leader whose threads live on."""
+    try:
+        fd = os.open(f"{pid}/stat", os.O_RDONLY | os.O_CLOEXEC, dir_fd=proc)
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
+            state = os.read(fd, 4096).rsplit(b")", 1)[1].split()[0]
+        finally:
+            os.close(fd)
+        if state != b"Z":
+            return True
+        task = os.open(f"{pid}/task", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=proc)
+        try:
+            return len(os.listdir(task)) > 1
+        finally:
+            os.close(task)
+    except (OSError, IndexError):
+        return False
 
 
-def sweep() -> int:
-    """Kill every process left behind by workers (they are our children now); return how many."""
-    me, killed = os.getpid(), set()
-    for _ in range(200):
-        _reap()
-        kids = [k for k in _children(me) if _alive(k)]
+def descendants(proc: int, pid: int) -> list[int]:
+    """Every process below ``pid`` (children, their children, ...)."""
+    found, todo = [], [pid]
+    while todo and len(found) < 100_000:
+        kids = _children(proc, todo.pop())
+        found += kids
+        todo += kids
+    return found
+
+
+def _exited(pid: int) -> bool:
+    """Whether the worker has ended (without reaping it: its resource usage is read when it is)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def _wait(pid: int, done: int, timeout: float) -> tuple[bool, bool]:
+    """Wait for the worker to say it is done, to end, or to run out of time: ``(said done, timed out)``."""
+    deadline = time.monotonic() + timeout
+    pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+    watch = [done]
+    try:
+        while not _exited(pid):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False, True
+            fds = watch + ([pidfd] if pidfd is not None else [])
+            ready, _, _ = select.select(fds, [], [], left if pidfd is not None else min(left, 0.005))
+            if done in ready:
+                if os.read(done, 1) == b"D":
+                    return True, False
+                watch = []                              # closed (or garbage): wait for the end or the time
+        return False, False
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+
+
+def _kill_all(pid: int, proc: int, isolated: bool) -> int:
+    """Kill the worker and everything it started; how many of those were still running."""
+    left = [p for p in descendants(proc, pid) if _running(proc, p)]
+    if isolated:                    # PID 1 of its namespace: the kernel kills the rest with it
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        return len(left)
+    for p in [pid, *left]:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:                            # once it is dead, what it started has come back to us (a subreaper)
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+    except ChildProcessError:
+        pass
+    killed = set(left)
+    for _ in range(200):            # orphans came back to us (a subreaper): kill until none are left
+        _reap_others(pid)
+        kids = [k for k in _children(proc, os.getpid()) if k != pid and _running(proc, k)]
         if not kids:
             break
         for k in kids:
@@ -266,137 +343,244 @@ def sweep() -> int:
             except OSError:
                 pass
         time.sleep(0.002)
-    _reap()
     return len(killed)
 
 
-def _alive(pid: int) -> bool:
+def _reap_others(worker: int) -> None:
+    for k in _children_any():
+        if k != worker:
+            try:
+                os.waitpid(k, os.WNOHANG)
+            except ChildProcessError:
+                pass
+
+
+def _children_any() -> list[int]:
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
+        return [int(x) for x in open(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read().split()]
+    except (OSError, ValueError):
+        return []
 
 
-class _ParentGone(Exception):
-    pass
-
-
-def _wait(pid: int, timeout: float, watch_fd: int) -> tuple[int | None, bool]:
-    """Wait for worker ``pid`` for ``timeout`` seconds; ``(wait status or None, timed out)``.
-
-    Raises :class:`_ParentGone` if ``watch_fd`` (the server's stdin) becomes
-    readable: the grader never writes while a job runs, so that is its end.
-    """
-    deadline = time.monotonic() + timeout
-    pidfd = None
-    if hasattr(os, "pidfd_open"):
-        try:
-            pidfd = os.pidfd_open(pid)
-        except OSError:
-            pidfd = None
+def _collect(work: str, names: list[str]) -> tuple[list[dict[str, Any]], bytes]:
+    """The worker's files, each size-checked and never followed through a link: ``(index, bytes)``."""
+    index: list[dict[str, Any]] = []
+    chunks: list[bytes] = []
+    total = 0
     try:
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                return status, False
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None, True
-            fds = [watch_fd] + ([pidfd] if pidfd is not None else [])
-            ready, _, _ = select.select(fds, [], [], left if pidfd is not None else min(left, 0.005))
-            if watch_fd in ready:
-                raise _ParentGone
+        fd = os.open(work, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as err:
+        return [{"name": "", "error": f"the worker's folder is gone ({err.strerror})"}], b""
+    try:
+        wanted = [(protocol.PROGRESS, protocol.MAX_PROGRESS), (protocol.STDOUT, -1), (protocol.STDERR, -1)]
+        for name, limit in wanted + [(n, protocol.MAX_FILE) for n in names]:
+            entry: dict[str, Any] = {"name": name, "size": protocol.file_size(fd, name)}
+            try:
+                if limit < 0:
+                    data = protocol.read_text(fd, name, 2000).encode()
+                elif entry["size"] + total > protocol.MAX_TOTAL:
+                    raise protocol.ProtocolError("the answers together are too large")
+                else:
+                    data = protocol.read_file(fd, name, limit)
+            except protocol.ProtocolError as err:
+                if "No such file" in str(err):
+                    continue
+                entry["error"] = str(err)
+                index.append(entry)
+                continue
+            entry["length"] = len(data)
+            total += len(data)
+            chunks.append(data)
+            index.append(entry)
     finally:
-        if pidfd is not None:
-            os.close(pidfd)
+        os.close(fd)
+    return index, b"".join(chunks)
 
 
-def run_one(req: dict[str, Any], read_roots: list[str], watch_fd: int) -> dict[str, Any]:
-    """Fork a worker for one job, wait for it, clean up after it; the reply for the grader."""
+def _read_exactly(fd: int, n: int) -> bytes:
+    parts, left = [], n
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("the grader closed the pipe")
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def _send(reply_fd: int, reply: dict[str, Any], index: list[dict[str, Any]], data: bytes) -> None:
+    head = json.dumps({"reply": reply, "files": index}).encode() + b"\n"
+    view = memoryview(head + data)
+    while view:
+        view = view[os.write(reply_fd, view):]
+
+
+def keep(req: dict[str, Any], reply_fd: int) -> None:
+    """The keeper of one job (see the module's docstring); never returns."""
+    try:
+        sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raw = _read_exactly(0, int(req["job_bytes"]))
+        split = raw.index(b"\n")
+        job, cases_npz = json.loads(raw[:split]), raw[split + 1:]
+        del raw
+        _send(reply_fd, *run_one(req, job, cases_npz))
+    except BaseException as exc:  # noqa: BLE001 -- the grader records a grader error
+        try:
+            _send(reply_fd, {"error": f"the keeper failed ({type(exc).__name__}: {str(exc)[:200]})"}, [], b"")
+        except BaseException:  # noqa: BLE001
+            pass
+    finally:
+        os._exit(0)
+
+
+def run_one(req: dict[str, Any], job: dict[str, Any], cases_npz: bytes
+            ) -> tuple[dict[str, Any], list[dict[str, Any]], bytes]:
+    """Set up, fork the worker, wait, clean up: the reply, the index of the worker's files, their bytes."""
     start = time.monotonic()
-    pid = os.fork()
+    isolated = bool(req.get("isolated"))
+    try:
+        if isolated:
+            proc, work = sandbox.isolate(WORK, int(req["disk_bytes"])), WORK
+        else:
+            sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
+            import tempfile
+
+            proc, work = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC), tempfile.mkdtemp(
+                prefix="job-", dir=req["home"])
+    except OSError as err:
+        return {"error": f"the sandbox could not be set up ({err})"}, [], b""
+    read_end, write_end = os.pipe()
+    setup = time.monotonic() - start                    # what the namespaces and the tmpfs cost
+    pid = _fork()
     if pid == 0:                                        # pragma: no cover -- runs in the worker
         try:
-            _child(req, read_roots)
+            os.close(read_end)
+            os.close(proc)
+            _child(req, work, write_end, job, cases_npz)
         finally:
             os._exit(WORKER_FAILED)
-    status, timed_out = None, False
+    os.close(write_end)
+    del job, cases_npz
+    status, finished, timed_out, cpu = None, False, False, 0.0
     try:
-        status, timed_out = _wait(pid, float(req["timeout"]), watch_fd)
+        finished, timed_out = _wait(pid, read_end, float(req["timeout"]))
     finally:
+        orphans = _kill_all(pid, proc, isolated)
         try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:
-            pass
-        if status is None:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-            try:
-                status = os.waitpid(pid, 0)[1]
-            except ChildProcessError:
-                status = None
-    orphans = sweep()
-    reply: dict[str, Any] = {"timeout": timed_out, "seconds": round(time.monotonic() - start, 3),
-                             "orphans": orphans, "exit": None, "signal": None}
-    if status is not None:
+            _, status, usage = os.wait4(pid, 0)
+            cpu = usage.ru_utime + usage.ru_stime
+        except ChildProcessError:
+            status = None
+        os.close(read_end)
+        os.close(proc)
+    reply: dict[str, Any] = {"timeout": timed_out, "finished": finished, "orphans": orphans,
+                             "seconds": round(time.monotonic() - start, 3), "setup": round(setup, 4),
+                             "cpu": round(cpu, 4), "exit": None, "signal": None}
+    if status is not None and not finished and not timed_out:
         if os.WIFEXITED(status):
             reply["exit"] = os.WEXITSTATUS(status)
         elif os.WIFSIGNALED(status):
             reply["signal"] = os.WTERMSIG(status)
-    return reply
+    index, data = _collect(work, list(req.get("outputs", [])))
+    if not isolated:
+        _remove(work)
+    return reply, index, data
 
 
-def _read_line(fd: int, buffer: bytearray) -> bytes | None:
-    while b"\n" not in buffer:
-        chunk = os.read(fd, 65536)
-        if not chunk:
+def _remove(folder: str) -> None:
+    import shutil
+    import stat
+
+    def fix(func, path, exc_info):
+        try:
+            os.chmod(os.path.dirname(path), stat.S_IRWXU)
+            func(path)
+        except OSError:
+            pass
+    try:
+        shutil.rmtree(folder, onerror=fix)
+    except (OSError, RecursionError):
+        pass
+
+
+# --------------------------------------------------------------------------- the server (trusted)
+
+def _fork() -> int:
+    """``os.fork``, waiting a little while the tasks of a killed worker are still being released."""
+    for _ in range(100):
+        try:
+            return os.fork()
+        except BlockingIOError:                         # EAGAIN: the task cap of the sandbox, for now
+            time.sleep(0.05)
+    return os.fork()
+
+
+def _read_line(fd: int, limit: int = 1 << 16) -> bytes | None:
+    """One line, read a byte at a time: what follows it (a job) is the keeper's to read, not ours."""
+    line = bytearray()
+    while len(line) < limit:
+        b = os.read(fd, 1)
+        if not b:
             return None
-        buffer.extend(chunk)
-    i = buffer.index(b"\n")
-    line = bytes(buffer[:i])
-    del buffer[: i + 1]
-    return line
+        if b == b"\n":
+            return bytes(line)
+        line += b
+    return None
 
 
-def serve() -> None:
-    """The worker server's main loop: one JSON request per line on stdin, one reply per line on stdout."""
+def _isolation_works() -> str:
+    """Whether a keeper can isolate a worker here: "" if so, else why not."""
+    pid = os.fork()
+    if pid == 0:                                        # pragma: no cover -- a throw-away keeper
+        code = 1
+        try:
+            proc = sandbox.isolate(WORK, 1 << 20)
+            os.close(proc)
+            inner = os.fork()
+            if inner == 0:
+                os._exit(0 if os.getpid() == 1 else 3)
+            code = 0 if os.waitstatus_to_exitcode(os.waitpid(inner, 0)[1]) == 0 else 2
+        except BaseException as exc:  # noqa: BLE001
+            try:
+                os.write(2, f"isolation: {exc}\n".encode())
+            except OSError:
+                pass
+        finally:
+            os._exit(code)
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    return "" if code == 0 else f"the namespaces of a worker could not be created (code {code})"
+
+
+def serve(isolated: bool = False) -> None:
+    """The server's main loop: one request line in, a keeper's reply and one end line out, per job."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)            # the grader decides when we stop
-
-    def stop(signum, frame):
-        raise _ParentGone
-
-    signal.signal(signal.SIGTERM, stop)
-    sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
-    read_roots = sandbox.readable_roots()
-    out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    out = os.dup(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)                                     # stray prints cannot corrupt the replies
-    hello = {"ready": True, "pid": os.getpid(), "landlock": sandbox.landlock_abi(),
-             "root": os.geteuid() == 0}
-    out.write(json.dumps(hello) + "\n")
-    buffer = bytearray()
-    try:
-        while True:
-            line = _read_line(0, buffer)
-            if line is None:
-                break
-            try:
-                req = json.loads(line)
-                reply = run_one(req, read_roots, 0)
-            except _ParentGone:
-                break
-            except Exception as exc:  # noqa: BLE001 -- report, keep serving
-                reply = {"error": f"{type(exc).__name__}: {exc}"}
-            out.write(json.dumps(reply) + "\n")
-    except _ParentGone:
-        pass
-    finally:
-        sweep()
+    problem = _isolation_works() if isolated else ""
+    hello = {"ready": True, "landlock": sandbox.landlock_abi(), "isolated": isolated and not problem,
+             "problem": problem}
+    os.write(out, (json.dumps(hello) + "\n").encode())
+    if problem:
+        return
+    while True:
+        line = _read_line(0)
+        if line is None:
+            break
+        try:
+            req = json.loads(line)
+            req["isolated"] = isolated
+        except ValueError:
+            break                                           # out of step with the grader: stop
+        pid = _fork()
+        if pid == 0:                                        # pragma: no cover -- the keeper
+            keep(req, out)
+        status = os.waitpid(pid, 0)[1]
+        end = {"end": True, "keeper": os.waitstatus_to_exitcode(status)}
+        os.write(out, (json.dumps(end) + "\n").encode())
 
 
-#: How the grader starts a server: ``python -s -c BOOT <sys.path as JSON>``.
+#: How the grader starts a server: ``python -s -c BOOT <sys.path as JSON> <1 if sandboxed>``.
 BOOT = ("import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
-        "from bpkit.instructor.worker import serve; serve()")
+        "from bpkit.instructor.worker import serve; serve(sys.argv[2] == '1')")
