@@ -370,7 +370,9 @@ def execute(nb: NotebookNode, cwd: str | os.PathLike, timeout: float = DEFAULT_T
     # backend there would make every figure vanish from the stored outputs.
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     try:
-        client.execute(env=env, stderr=subprocess.DEVNULL)
+        # cleanup_kc: shut this notebook's kernel down when it is done (nbclient keeps kernels
+        # alive that run under a manager it was given, until the whole command exits).
+        client.execute(env=env, stderr=subprocess.DEVNULL, cleanup_kc=True)
     except (CellControlSignal, DeadKernelError) as err:   # a cell raised or timed out; kernel died
         where = _Where(name, current["index"])
         reason = "timed out" if isinstance(err, TimeoutError) else "failed"

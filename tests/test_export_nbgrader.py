@@ -262,3 +262,23 @@ def test_nbgrader_gives_the_points_of_bpkit_grade(tmp_path):
     # formgrader's feedback shows bpkit's diagnosis
     feedback = (course / "feedback" / "cy" / "ps1" / "03-output-error.html").read_text()
     assert "σ′ missing" in feedback
+
+
+def test_preparing_hand_ins_never_opens_a_link_or_a_fifo(tmp_path, capsys):
+    """--prepare-submissions reads hand-ins as bpkit grade does: links and FIFOs are skipped, unopened."""
+    course, handins = tmp_path / "course", tmp_path / "handins"
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    shutil.copy(ROOT / "solutions" / "03-output-error.ipynb", solutions)
+    assert main(["export", "nbgrader", "-o", str(course), "--solutions", str(solutions)]) == 0
+    (handins / "ada").mkdir(parents=True)
+    shutil.copy(ROOT / "lessons" / "03-output-error.ipynb", handins / "ada")
+    secret = tmp_path / "secret.ipynb"
+    secret.write_text("{}")
+    (handins / "eve_03-output-error.ipynb").symlink_to(secret)
+    (handins / "mal").symlink_to(ROOT / "solutions", target_is_directory=True)
+    os.mkfifo(handins / "fifo_03-output-error.ipynb")
+    assert main(["export", "nbgrader", "-o", str(course), "--prepare-submissions", str(handins)]) == 0
+    submitted = course / "submitted"
+    written = sorted(p.relative_to(submitted).as_posix() for p in submitted.rglob("*.ipynb"))
+    assert written == ["ada/03-output-error/03-output-error.ipynb"]

@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 
 from ..instructor.grading import lesson_exercises
-from ..instructor.submissions import Unreadable, discover, extract, read_notebook
+from ..instructor.submissions import Unreadable, discover, extract, read_notebook, read_submission
 from .nbgrader_course import CHECK_TAG, ExportError, _tagged, lesson_number, solution_metadata
 
 
@@ -92,11 +92,14 @@ def prepare_handins(handins: Path, course: Path) -> Prepared:
     subs, ignored = discover(handins)
     done = Prepared(skipped=list(ignored))
     for sub in subs:
+        if sub.problem or sub.lesson is None:        # a link, a FIFO, a linked folder: never opened
+            done.skipped.append(f"{sub.name}: {sub.problem or 'not a notebook file'}")
+            continue
         if sub.lesson not in lessons:
             done.skipped.append(f"{sub.name}: lesson {sub.lesson:02d} is not in the course")
             continue
         try:
-            nb = read_notebook(sub.path.read_bytes(), sub.name)
+            nb = read_notebook(read_submission(handins, sub), sub.name)
         except (Unreadable, OSError) as err:
             done.skipped.append(f"{sub.name}: {err}")
             continue
