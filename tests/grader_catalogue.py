@@ -94,13 +94,13 @@ TRANSPOSED = r"transpos"
 NO_MEAN = r"1/m\b.{0,40}(missing|forgot|left out|omitted|lacks|without)|(missing|forgot|left out|omitted|without|lacks|no) (the )?1/m|sum instead of (the )?mean|summed instead|not (divided|averaged)|times m\b|\bm times\b"
 TWICE_MEAN = r"twice|two times|1/m²|1/m\^2|m²|m\*\*2|double"
 BATCH_ONLY = (r"for one example|one example but|wrong for a batch|for a batch|over the batch|across the batch|"
-              r"the batch (axis|dimension)|first (column|example)|only (the )?(first|one) (column|example)|one column|"
+              r"the batch (axis|dimension)|first (column|example)|only (the )?(first|one) (column|example)|"
               r"single column|each column|every column|m ?> ?1|m ?≥ ?2|sum(med)? over (the )?(columns|examples)|"
               r"columns? (are|is) (summed|dropped|ignored)")
 SIGMA_PRIME_MISSING = r"σ′.{0,30}(missing|left out|forgot|omitted|not multiplied)|(missing|without|forgot|no|lacks) (the )?(factor )?σ′|sigma_prime.{0,20}(missing|not called|unused|never)|(missing|without) .{0,20}derivative"
 AT_A = r"σ′\(a|σ′ ?\(σ|sigma_prime\(a|at a\b|of a instead|σ′ of a|σ\(σ\(z|applied twice|sigmoid_prime\(a|twice"
 FORMULA_OF_A_WITH_Z = r"formula (of|for|in terms of) a .{0,40}z|with z in place of a|z in place of a|z instead of a\b|z ?\* ?\(1 ?[-−] ?z\)|1 ?[-−] ?z ?(\*\*|\^)? ?2|1 ?[-−] ?z²|z\(1 ?[-−] ?z\)"
-W_NOT_WT = r"transpos|W\.T|Wᵀ|W\^T"
+W_NOT_WT = r"transpos|W(\[l ?\+? ?1?\])?\.T\b|Wᵀ|W\^T|\(W\[l ?\+ ?1\]\)ᵀ"
 HALF = r"½|1/2|factor (of )?2|twice|2 ?×|× ?2|half|double"
 HADAMARD = r"⊙|hadamard|entry[- ]by[- ]entry|element[- ]?wise|\* not @|@ (for|instead of|where) \*|matrix product where"
 ONE_D = r"\(n,\)|\(\d+,\)|1-d|one-dimensional|keepdims|ravel|flatten|broadcast"
@@ -164,16 +164,16 @@ def sigmoid_e_power(z):
 
 
 @good(EX)
-def sigmoid_exp_over(z):
-    e = np.exp(z)
-    return e / (e + 1)
+def sigmoid_logaddexp(z):
+    return np.exp(-np.logaddexp(0.0, -z))
 
 
 @good(EX)
 def sigmoid_loop_math(z):
     out = np.empty(np.shape(z))
     for i in np.ndindex(out.shape):
-        out[i] = 1 / (1 + math.exp(-z[i]))
+        zi = float(z[i])
+        out[i] = 1 / (1 + math.exp(-zi)) if zi >= 0 else math.exp(zi) / (1 + math.exp(zi))
     return out
 
 
@@ -952,11 +952,15 @@ def bce_times_inverse(z_L, y):
 
 
 @good(EX)
-def bce_from_dL_da(z_L, y):
-    a = _sig(z_L)
-    m = z_L.shape[1]
-    dL_da = (a - y) / (a * (1 - a)) / m               # then Equation 1: times σ′(z)
-    return dL_da * a * (1 - a)
+def bce_loop_columns(z_L, y):
+    n, m = z_L.shape
+    out = np.empty((n, m))
+    for j in range(m):
+        for i in range(n):
+            v = float(z_L[i, j])
+            a = 1 / (1 + math.exp(-v)) if v >= 0 else math.exp(v) / (1 + math.exp(v))
+            out[i, j] = (a - y[i, j]) / m
+    return out
 
 
 @good(EX)
@@ -2339,6 +2343,204 @@ def _mul_in_place(x, y, grad):
 def _tanh_in_place(x, grad):
     np.tanh(x, out=x)
     return grad * (1 - x ** 2)
+
+
+# =========================================================================== held-out variants
+# Added at 23:00 UTC, after the issue-10 helper had named the mistakes above: the same mistakes
+# written another way (or with other numbers), to see whether a diagnosis generalises.
+
+HELD_OUT: list[str] = []
+AT_GRAD = r"(tanh′?|exp)\(grad|at grad\b|of grad\b|(to|on) grad\b|wrong (argument|place)|instead of (at )?x\b|the input x"
+
+
+def held_out(exercise, named: str, why: str = ""):
+    def deco(fn):
+        bug(exercise, named, why)(fn)
+        HELD_OUT.append(CATALOGUE[-1].id)
+        return fn
+
+    return deco
+
+
+def good_held_out(exercise):
+    def deco(fn):
+        good(exercise)(fn)
+        HELD_OUT.append(CATALOGUE[-1].id)
+        return fn
+
+    return deco
+
+
+@held_out("sigmoid", r"clip|large|saturat|\|z\|", "clips z to [-10, 10]")
+def sigmoid_clipped_10(z):
+    return 1 / (1 + np.exp(-np.clip(z, -10, 10)))
+
+
+@held_out("sigmoid", r"exp\(-z ?/ ?2|z ?/ ?2|half|factor|scaled|½", "np.exp(-z/2): the exponent scaled")
+def sigmoid_exp_half_z(z):
+    return 1 / (1 + np.exp(-z / 2))
+
+
+@held_out("sigmoid", r"sign|σ\( ?[-−] ?z ?\)|1 ?[-−] ?σ|exponent", "1 - 1/(1 + e^-z) = σ(-z)")
+def sigmoid_one_minus(z):
+    return 1 - 1 / (1 + np.exp(-z))
+
+
+@held_out("sigmoid", r"square|²|\*\*2|squared", "(1/(1 + e^-z))**2")
+def sigmoid_squared(z):
+    return (1 / (1 + np.exp(-z))) ** 2
+
+
+@held_out("sigmoid-prime", CONSTANT + r"|½|1/2|half", "s(1 - s)/2")
+def sigmoid_prime_half(z):
+    s = 1 / (1 + np.exp(-z))
+    return s * (1 - s) / 2
+
+
+@held_out("sigmoid-prime", r"square|²|\*\*2|σ\(z\)²|s ?\*\* ?2|σ²", "σ(z)**2")
+def sigmoid_prime_s_squared(z):
+    return (1 / (1 + np.exp(-z))) ** 2
+
+
+@held_out("tanh-prime", r"cube|³|\*\*3|\^3|power|square", "1 - tanh(z)**3")
+def tanh_prime_cubed(z):
+    return 1 - np.tanh(z) ** 3
+
+
+@held_out("tanh-prime", SIGN + r"|1 ?\+|plus", "1 + tanh(z)**2")
+def tanh_prime_plus(z):
+    return 1 + np.tanh(z) ** 2
+
+
+@good_held_out("tanh-prime")
+def tanh_prime_factored(z):
+    t = np.tanh(z)
+    return (1 - t) * (1 + t)
+
+
+@held_out("relu-prime", r"z ?= ?0|at 0|at zero|kink|>= ?0|≥ ?0|convention", "np.where(z >= 0, 1.0, 0.0)")
+def relu_prime_where_ge(z):
+    return np.where(z >= 0, 1.0, 0.0)
+
+
+@good_held_out("relu-prime")
+def relu_prime_sign_clipped(z):
+    return np.maximum(np.sign(z), 0)
+
+
+@good_held_out("relu-prime")
+def relu_prime_ceil_clip(z):
+    return np.clip(np.ceil(z), 0, 1)
+
+
+@held_out("output-error-mse", CONSTANT + r"|m ?[-−] ?1|1/m|nan|inf|divid",
+          "divides by m - 1 (the unbiased-variance habit)")
+def mse_m_minus_one(z_L, y):
+    a = _sig(z_L)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (a - y) * a * (1 - a) / (z_L.shape[1] - 1)
+
+
+@held_out("output-error-mse", AXIS + "|" + BATCH_ONLY + r"|mean", "np.mean over axis 0: (1, m)")
+def mse_mean_axis0(z_L, y):
+    a = _sig(z_L)
+    return np.mean((a - y) * a * (1 - a), axis=0, keepdims=True)
+
+
+@held_out("output-error-mse", HALF, "½ (a - y): the ½ applied to the gradient too")
+def mse_half_again(z_L, y):
+    a = _sig(z_L)
+    return 0.5 * (a - y) * a * (1 - a) / z_L.shape[1]
+
+
+@held_out("output-error-bce", CONSTANT + r"|n_l\b|shape\[0\]|number of (rows|units|outputs)|1/m|instead of m\b",
+          "divides by y.shape[0] (n_L) instead of m")
+def bce_divides_by_rows(z_L, y):
+    return (_sig(z_L) - y) / y.shape[0]
+
+
+@held_out("backprop-error", TRANSPOSED, "(δᵀ W) * σ′(z)ᵀ: the transpose")
+def backprop_row_result(W_next, delta_next, z, sigma_prime):
+    return (delta_next.T @ W_next) * sigma_prime(z).T
+
+
+@held_out("weight-gradient", TRANSPOSED, "einsum('ij,kj->ik', a_prev, delta): the transpose")
+def weight_gradient_einsum_transposed(delta, a_prev):
+    return np.einsum("ij,kj->ik", a_prev, delta)
+
+
+@held_out("weight-gradient", CONSTANT + r"|1/m|mean|divided by m", "np.mean of the outer products over the columns")
+def weight_gradient_mean_loop(delta, a_prev):
+    m = delta.shape[1]
+    return sum(np.outer(delta[:, j], a_prev[:, j]) for j in range(m)) / m
+
+
+@held_out("bias-gradient", r"mean|1/m|average|sum|" + CONSTANT, "the sum, then / m, written apart")
+def bias_gradient_sum_over_m(delta):
+    return np.sum(delta, axis=1).reshape(-1, 1) / delta.shape[1]
+
+
+@held_out(BATCH, CONSTANT + "|" + NO_MEAN + r"|1/m|X\.shape\[0\]|n_0|rows|wrong m|instead of m\b",
+          "m = len(X): divides by n_0 instead of m")
+def backward_batch_m_is_rows(W, b, X, Y):
+    L = len(W) - 1
+    m = len(X)
+    z, a = _forward(W, b, X)
+    delta = (a[L] - Y) * _sigp(z[L]) / m
+    dW, db = [None] * (L + 1), [None] * (L + 1)
+    for l in range(L, 0, -1):
+        dW[l] = delta @ a[l - 1].T
+        db[l] = delta.sum(axis=1, keepdims=True)
+        if l > 1:
+            delta = (W[l].T @ delta) * _sigp(z[l - 1])
+    return dW, db
+
+
+@held_out(UPDATE, MUTATED, "W_new = W.copy(): a shallow copy, then W_new[l] -= ... changes the caller's arrays")
+def update_shallow_copy(W, b, dW, db, learning_rate):
+    W_new, b_new = W.copy(), b.copy()
+    for l in range(1, len(W)):
+        W_new[l] -= learning_rate * dW[l]
+        b_new[l] -= learning_rate * db[l]
+    return W_new, b_new
+
+
+@held_out("softmax-output-error", r"whole (array|batch|matrix)|all (the )?entries|entire|axis|sums? to 1|normali[sz]ed over",
+          "shifted per column, but normalised by e.sum() over the whole array")
+def softmax_shift_then_whole_sum(z_L, Y):
+    e = np.exp(z_L - z_L.max(axis=0, keepdims=True))
+    return (e / e.sum() - Y) / z_L.shape[1]
+
+
+@held_out("softmax-output-error", CONSTANT + r"|n_l\b|shape\[0\]|number of (rows|units|outputs|classes)|1/m|instead of m\b",
+          "divides by Y.shape[0] (classes)")
+def softmax_divides_by_classes(z_L, Y):
+    e = np.exp(z_L - z_L.max(axis=0, keepdims=True))
+    return (e / e.sum(axis=0, keepdims=True) - Y) / Y.shape[0]
+
+
+@held_out("init-weights", r"variance|half|factor|1/\(n|too small|Xavier|\bHe\b", "Xavier as 1/(n_in + n_out): half the variance")
+def init_xavier_without_two(sizes, method, seed):
+    return _init(sizes, method, seed, std=lambda i, o, m: np.sqrt(2 / i) if _he(m) else np.sqrt(1 / (i + o)))
+
+
+@held_out("init-weights", r"√3|sqrt\(3\)|uniform|limit|variance|too large", "the uniform limit √(6/(n_in+n_out)) used as a std")
+def init_limit_as_std(sizes, method, seed):
+    return _init(sizes, method, seed, std=lambda i, o, m: np.sqrt(6 / i) if _he(m) else np.sqrt(6 / (i + o)))
+
+
+for _name, _named, _why, _rep in (
+    ("pow_factor_n_minus_1", r"factor n|\bn\b|times n|n ?\*|n ?[-−] ?1", "grad * (n - 1) * x**(n - 1)",
+     {"pow": lambda x, n, grad: grad * (n - 1) * x ** (n - 1)}),
+    ("mul_both_x", r"swap|x and y|y and x|other input|crossed|same", "mul returns (grad*x, grad*x)",
+     {"mul": lambda x, y, grad: (grad * x, grad * x)}),
+    ("tanh_at_grad", AT_GRAD, "grad * (1 - tanh(grad)**2)",
+     {"tanh": lambda x, grad: grad * (1 - np.tanh(grad) ** 2)}),
+    ("exp_of_grad", AT_GRAD, "grad * exp(grad)",
+     {"exp": lambda x, grad: grad * np.exp(grad)}),
+):
+    _op_bug(_name, _named, _why, **_rep)
+    HELD_OUT.append(CATALOGUE[-1].id)
 
 
 # --------------------------------------------------------------------------- control answers
