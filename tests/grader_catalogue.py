@@ -91,34 +91,64 @@ def good(exercise, name: str | None = None):
 MUTATED = r"chang|mutat|in[ -]place|modif|overwr|not restored"
 SIGN = r"\bsign\b|negat|opposite"
 TRANSPOSED = r"transpos"
-NO_MEAN = r"1/m\b.{0,40}(missing|forgot|left out|omitted|lacks|without)|(missing|forgot|left out|omitted|without|lacks|no) (the )?1/m|sum instead of (the )?mean|summed instead|not (divided|averaged)|times m\b|\bm times\b"
+NO_MEAN = (
+    r"1/m\b.{0,40}(missing|forgot|left out|omitted|lacks|without)|(missing|forgot|left out|omitted|"
+    r"without|lacks|no) (the )?1/m|sum instead of (the )?mean|summed instead|not (divided|averaged)|"
+    r"times m\b|\bm times\b"
+)
 TWICE_MEAN = r"twice|two times|1/m²|1/m\^2|m²|m\*\*2|double"
-BATCH_ONLY = (r"for one example|one example but|wrong for a batch|for a batch|over the batch|across the batch|"
-              r"the batch (axis|dimension)|first (column|example)|only (the )?(first|one) (column|example)|"
-              r"single column|each column|every column|m ?> ?1|m ?≥ ?2|sum(med)? over (the )?(columns|examples)|"
-              r"columns? (are|is) (summed|dropped|ignored)")
-SIGMA_PRIME_MISSING = r"σ′.{0,30}(missing|left out|forgot|omitted|not multiplied)|(missing|without|forgot|no|lacks) (the )?(factor )?σ′|sigma_prime.{0,20}(missing|not called|unused|never)|(missing|without) .{0,20}derivative"
-AT_A = r"σ′\(a|σ′ ?\(σ|sigma_prime\(a|at a\b|of a instead|σ′ of a|σ\(σ\(z|applied twice|sigmoid_prime\(a|twice"
-FORMULA_OF_A_WITH_Z = r"formula (of|for|in terms of) a .{0,40}z|with z in place of a|z in place of a|z instead of a\b|z ?\* ?\(1 ?[-−] ?z\)|1 ?[-−] ?z ?(\*\*|\^)? ?2|1 ?[-−] ?z²|z\(1 ?[-−] ?z\)"
+BATCH_ONLY = (
+    r"for one example|one example but|wrong for a batch|for a batch|over the batch|across the batch|"
+    r"the batch (axis|dimension)|first (column|example)|only (the )?(first|one) (column|example)|"
+    r"single column|each column|every column|m ?> ?1|m ?≥ ?2|sum(med)? over (the )?(columns|examples)|"
+    r"columns? (are|is) (summed|dropped|ignored)"
+)
+SIGMA_PRIME_MISSING = (
+    r"σ′.{0,30}(missing|left out|forgot|omitted|not multiplied)|(missing|without|forgot|no|"
+    r"lacks) (the )?(factor )?σ′|sigma_prime.{0,20}(missing|not called|unused|never)|(missing|"
+    r"without) .{0,20}derivative"
+)
+AT_A = (
+    r"σ′\(a|σ′ ?\(σ|sigma_prime\(a|at a\b|of a instead|σ′ of a|σ\(σ\(z|applied twice|sigmoid_prime\(a|twice"
+)
+FORMULA_OF_A_WITH_Z = (
+    r"formula (of|for|in terms of) a .{0,40}z|with z in place of a|z in place of a|z instead of a\b|"
+    r"z ?\* ?\(1 ?[-−] ?z\)|1 ?[-−] ?z ?(\*\*|\^)? ?2|1 ?[-−] ?z²|z\(1 ?[-−] ?z\)"
+)
 W_NOT_WT = r"transpos|W(\[l ?\+? ?1?\])?\.T\b|Wᵀ|W\^T|\(W\[l ?\+ ?1\]\)ᵀ"
 HALF = r"½|1/2|factor (of )?2|twice|2 ?×|× ?2|half|double"
-HADAMARD = r"⊙|hadamard|entry[- ]by[- ]entry|element[- ]?wise|\* not @|@ (for|instead of|where) \*|matrix product where"
+HADAMARD = (
+    r"⊙|hadamard|entry[- ]by[- ]entry|element[- ]?wise|\* not @|@ (for|instead of|where) \*|"
+    r"matrix product where"
+)
 ONE_D = r"\(n,\)|\(\d+,\)|1-d|one-dimensional|keepdims|ravel|flatten|broadcast"
 AXIS = r"axis|\(1, ?m\)|\(1, ?\d+\)|rows instead|over the (units|rows)"
 SCALAR = r"single number|scalar|one number|a float|shape \(\)|0-d"
-LR = (r"learning[_ ]rate (is )?(missing|left out|not (multiplied|applied|used)|applied twice|squared|ignored)|"
-      r"(without|forgot|missing|no|divided by|divide by|times) (the )?learning[_ ]rate|\bα\b|alpha|step size")
+LR = (
+    r"learning[_ ]rate (is )?(missing|left out|not (multiplied|applied|used)|applied twice|squared|ignored)|"
+    r"(without|forgot|missing|no|divided by|divide by|times) (the )?learning[_ ]rate|\bα\b|alpha|step size"
+)
 NOT_RESTORED = r"restor|not put back|" + MUTATED
 CONSTANT = r"constant|multiple|times the (expected|truth)|\d/\d+ of|× the|factor"
-LAYER_INPUT = r"a\[l\](?! ?[-−])|a\[l ?[-−] ?1\]|layer's input|wrong layer|activations of (the )?(wrong|same|this) layer|off by one"
-BIAS_FORWARD = r"\bb\b.{0,30}(missing|left out|forgot|omitted|not added)|without (the )?b\b|bias.{0,30}(missing|left out|forgot|omitted|not added)|(forgot|missing|left out|without) (the )?bias|\+ ?b\b"
+LAYER_INPUT = (
+    r"a\[l\](?! ?[-−])|a\[l ?[-−] ?1\]|layer's input|wrong layer|activations of (the )?(wrong|same|"
+    r"this) layer|off by one"
+)
+BIAS_FORWARD = (
+    r"\bb\b.{0,30}(missing|left out|forgot|omitted|not added)|without (the )?b\b|"
+    r"bias.{0,30}(missing|left out|forgot|omitted|not added)|(forgot|missing|left out|"
+    r"without) (the )?bias|\+ ?b\b"
+)
 NONE_ENTRY = r"index 0|entry 0|\[0\]|None|L ?\+ ?1 items|items but must"
 RAISED = r"error|raised|exception"
-HARD_CODED = (r"hard.?cod|the {arg} (you were |it was )?given|{arg} argument|(use|call|ignor\w*) (the )?{arg}|"
-              r"not the {arg}|sigmoid'?s? (derivative |σ′ )?(instead|in place) of")
+HARD_CODED = (
+    r"hard.?cod|the {arg} (you were |it was )?given|{arg} argument|(use|call|ignor\w*) (the )?{arg}|"
+    r"not the {arg}|sigmoid'?s? (derivative |σ′ )?(instead|in place) of"
+)
 
 
 # --------------------------------------------------------------------------- shared helpers
+
 
 def _sig(z):
     return 1.0 / (1.0 + np.exp(-z))
@@ -143,7 +173,7 @@ def _he(third) -> bool:
     return str(third).lower() in ("relu", "he")
 
 
-# =========================================================================== lesson 00: sigmoid
+# ==================== lesson 00: sigmoid
 
 EX = "sigmoid"
 
@@ -188,8 +218,11 @@ def sigmoid_exp_plus(z):
     return 1 / (1 + np.exp(z))
 
 
-@bug(EX, r"numerator|1 ?[-−] ?σ|σ\( ?[-−] ?z ?\)|top",
-     "np.exp(-z)/(1+np.exp(-z)): numerator e^-z, i.e. 1 - σ(z)")
+@bug(
+    EX,
+    r"numerator|1 ?[-−] ?σ|σ\( ?[-−] ?z ?\)|top",
+    "np.exp(-z)/(1+np.exp(-z)): numerator e^-z, i.e. 1 - σ(z)",
+)
 def sigmoid_numerator_exp(z):
     return np.exp(-z) / (1 + np.exp(-z))
 
@@ -253,7 +286,7 @@ def sigmoid_exp_2z(z):
     return 1 / (1 + np.exp(-2 * z))
 
 
-# =========================================================================== lesson 01: forward step
+# ==================== lesson 01: forward step
 
 EX = "forward-step"
 
@@ -347,8 +380,11 @@ def forward_step_elementwise(W, a_prev, b, sigma):
     return z, sigma(z)
 
 
-@bug(EX, r"\(n,\)|\(\d+,\)|1-d|ravel|flatten|broadcast|keep .{0,20}2-d",
-     "b flattened to (n,): z broadcasts to (n, n)")
+@bug(
+    EX,
+    r"\(n,\)|\(\d+,\)|1-d|ravel|flatten|broadcast|keep .{0,20}2-d",
+    "b flattened to (n,): z broadcasts to (n, n)",
+)
 def forward_step_b_flat(W, a_prev, b, sigma):
     z = W @ a_prev + b.ravel()
     return z, sigma(z)
@@ -378,7 +414,7 @@ def forward_step_bT(W, a_prev, b, sigma):
     return z, sigma(z)
 
 
-# =========================================================================== lesson 02: numerical gradient
+# ==================== lesson 02: numerical gradient
 
 EX = "numerical-gradient"
 
@@ -424,7 +460,7 @@ def numgrad_fresh_copies(f, x, h=1e-5):
 
 @good(EX)
 def numgrad_nditer(f, x, h=1e-5):
-    x = x.astype(np.float64)                     # a copy
+    x = x.astype(np.float64)  # a copy
     grad = np.empty_like(x)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
@@ -480,7 +516,11 @@ def numgrad_over_h(f, x, h=1e-5):
     return g
 
 
-@bug(EX, CONSTANT + "|" + r"parenthes|precedence|bracket|2 ?h|/ ?\(2 ?\* ?h\)|\* ?h", "(fp - fm) / 2 * h: precedence")
+@bug(
+    EX,
+    CONSTANT + "|" + r"parenthes|precedence|bracket|2 ?h|/ ?\(2 ?\* ?h\)|\* ?h",
+    "(fp - fm) / 2 * h: precedence",
+)
 def numgrad_precedence(f, x, h=1e-5):
     x = np.array(x, dtype=float)
     g = np.zeros_like(x)
@@ -495,8 +535,12 @@ def numgrad_precedence(f, x, h=1e-5):
     return g
 
 
-@bug(EX, r"ignor.{0,20}\bh\b|\bh\b (is |was )?(ignored|not used)|the (step|h) (you were |it was )?given|"
-         r"(its own|a fixed|the default) (step|h)|1e-5 instead", "ignores the h it is given (always 1e-5)")
+@bug(
+    EX,
+    r"ignor.{0,20}\bh\b|\bh\b (is |was )?(ignored|not used)|the (step|h) (you were |it was )?given|"
+    r"(its own|a fixed|the default) (step|h)|1e-5 instead",
+    "ignores the h it is given (always 1e-5)",
+)
 def numgrad_ignores_h(f, x, h=1e-5):
     return numgrad_copy_loop(f, x, 1e-5)
 
@@ -524,10 +568,13 @@ def numgrad_sign(f, x, h=1e-5):
     return -numgrad_copy_loop(f, x, h)
 
 
-@bug(EX, r"integer|\bint\b|int64|dtype|astype\(float|convert|float64 copy",
-     "no float conversion: an integer x rounds x ± h")
+@bug(
+    EX,
+    r"integer|\bint\b|int64|dtype|astype\(float|convert|float64 copy",
+    "no float conversion: an integer x rounds x ± h",
+)
 def numgrad_no_float(f, x, h=1e-5):
-    x = x.copy()                                  # keeps an integer dtype
+    x = x.copy()  # keeps an integer dtype
     g = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         old = x[i]
@@ -545,12 +592,16 @@ def numgrad_flat(f, x, h=1e-5):
     return numgrad_copy_loop(f, x, h).ravel()
 
 
-@bug(EX, CONSTANT + "|" + r"h ?²|h\^2|h\*\*2|divid.{0,20}\bh\b|extra (factor|division)|1/h|too large by", "divides by 2*h**2")
+@bug(
+    EX,
+    CONSTANT + "|" + r"h ?²|h\^2|h\*\*2|divid.{0,20}\bh\b|extra (factor|division)|1/h|too large by",
+    "divides by 2*h**2",
+)
 def numgrad_h_squared(f, x, h=1e-5):
     return numgrad_copy_loop(f, x, h) / h
 
 
-# =========================================================================== lesson 02: σ′, tanh′, ReLU′
+# ==================== lesson 02: σ′, tanh′, ReLU′
 
 EX = "sigmoid-prime"
 
@@ -621,7 +672,7 @@ def sigmoid_prime_no_square(z):
 @bug(EX, r"tanh|1 ?[-−] ?σ²|1 ?[-−] ?s\*\*2|square", "1 - s**2 (the tanh formula with σ)")
 def sigmoid_prime_one_minus_s2(z):
     s = 1 / (1 + np.exp(-z))
-    return 1 - s ** 2
+    return 1 - s**2
 
 
 @bug(EX, MUTATED, "z[:] = σ(z); return z * (1 - z): changes z")
@@ -664,12 +715,12 @@ def tanh_prime_via_sigmoid(z):
 @good(EX)
 def tanh_prime_float32(z):
     t = np.tanh(np.float32(1) * z.astype(np.float32))
-    return np.float32(1) - t ** 2
+    return np.float32(1) - t**2
 
 
 @bug(EX, FORMULA_OF_A_WITH_Z, "1 - z**2: the formula in a used with z")
 def tanh_prime_z_formula(z):
-    return 1 - z ** 2
+    return 1 - z**2
 
 
 @bug(EX, r"square|\*\*2|²|\^2", "1 - tanh(z): the square missing")
@@ -689,7 +740,7 @@ def tanh_prime_sign(z):
 
 @bug(EX, r"square|²|\*\*|tanh\(z ?\*\*|z²|inside", "1 - tanh(z**2): squares z, not tanh")
 def tanh_prime_square_inside(z):
-    return 1 - np.tanh(z ** 2)
+    return 1 - np.tanh(z**2)
 
 
 @bug(EX, r"sigmoid|σ", "σ(z)(1 - σ(z)): the sigmoid's derivative")
@@ -716,7 +767,7 @@ def tanh_prime_of_tanh(z):
 @bug(EX, MUTATED, "np.tanh(z, out=z): overwrites z")
 def tanh_prime_in_place(z):
     np.tanh(z, out=z)
-    return 1 - z ** 2
+    return 1 - z**2
 
 
 EX = "relu-prime"
@@ -816,7 +867,7 @@ def relu_prime_negated(z):
     return -(z > 0).astype(float)
 
 
-# =========================================================================== lesson 03: output error
+# ==================== lesson 03: output error
 
 EX = "output-error-mse"
 
@@ -912,15 +963,24 @@ def mse_factor_two(z_L, y):
     return 2 * (a - y) * a * (1 - a) / z_L.shape[1]
 
 
-@bug(EX, CONSTANT + "|" + r"n_l\b|len\(|shape\[0\]|number of (rows|units|outputs|classes)|1/m|wrong m|instead of m\b",
-     "m = len(z_L): divides by n_L")
+@bug(
+    EX,
+    CONSTANT
+    + "|"
+    + r"n_l\b|len\(|shape\[0\]|number of (rows|units|outputs|classes)|1/m|wrong m|instead of m\b",
+    "m = len(z_L): divides by n_L",
+)
 def mse_divides_by_n(z_L, y):
     m = len(z_L)
     a = _sig(z_L)
     return (a - y) * a * (1 - a) / m
 
 
-@bug(EX, CONSTANT + "|" + r"\.size|n_L ?[×*] ?m|1/\(n|1/m|number of entries|instead of m\b", "divides by z_L.size (n_L * m)")
+@bug(
+    EX,
+    CONSTANT + "|" + r"\.size|n_L ?[×*] ?m|1/\(n|1/m|number of entries|instead of m\b",
+    "divides by z_L.size (n_L * m)",
+)
 def mse_divides_by_size(z_L, y):
     a = _sig(z_L)
     return (a - y) * a * (1 - a) / z_L.size
@@ -971,7 +1031,7 @@ def bce_float32(z_L, y):
 
 @good(EX)
 def bce_integer_targets(z_L, y):
-    y = y.astype(int)                                # targets are 0/1
+    y = y.astype(int)  # targets are 0/1
     return (_sig(z_L) - y) / z_L.shape[1]
 
 
@@ -985,8 +1045,11 @@ def bce_mean_twice(z_L, y):
     return (_sig(z_L) - y) / z_L.shape[1] ** 2
 
 
-@bug(EX, r"σ′.{0,40}(cancel|extra|not needed|should not|multipl)|cancel|extra (factor )?σ′|σ′ multiplied",
-     "σ′ multiplied in (it cancels)")
+@bug(
+    EX,
+    r"σ′.{0,40}(cancel|extra|not needed|should not|multipl)|cancel|extra (factor )?σ′|σ′ multiplied",
+    "σ′ multiplied in (it cancels)",
+)
 def bce_sigma_prime_in(z_L, y):
     a = _sig(z_L)
     return (a - y) * a * (1 - a) / z_L.shape[1]
@@ -997,8 +1060,11 @@ def bce_sign(z_L, y):
     return (y - _sig(z_L)) / z_L.shape[1]
 
 
-@bug(EX, r"dL/da|∂L/∂a|dl_da|σ′.{0,30}missing|divid.{0,30}σ′|not multiplied",
-     "returns dL/da = (a-y)/(a(1-a))/m")
+@bug(
+    EX,
+    r"dL/da|∂L/∂a|dl_da|σ′.{0,30}missing|divid.{0,30}σ′|not multiplied",
+    "returns dL/da = (a-y)/(a(1-a))/m",
+)
 def bce_returns_dL_da(z_L, y):
     a = _sig(z_L)
     return (a - y) / (a * (1 - a)) / z_L.shape[1]
@@ -1009,7 +1075,13 @@ def bce_np_mean(z_L, y):
     return np.mean(_sig(z_L) - y, axis=1, keepdims=True)
 
 
-@bug(EX, CONSTANT + "|" + r"n_l\b|len\(|shape\[0\]|number of (rows|units|outputs|classes)|1/m|wrong m|instead of m\b", "m = len(z_L): divides by n_L")
+@bug(
+    EX,
+    CONSTANT
+    + "|"
+    + r"n_l\b|len\(|shape\[0\]|number of (rows|units|outputs|classes)|1/m|wrong m|instead of m\b",
+    "m = len(z_L): divides by n_L",
+)
 def bce_divides_by_n(z_L, y):
     return (_sig(z_L) - y) / len(z_L)
 
@@ -1062,8 +1134,11 @@ def output_error_no_sigma_prime(grad_a, z_L, sigma_prime):
     return grad_a.copy()
 
 
-@bug(EX, r"σ′ ?\(grad|sigma_prime\(grad|(at|of|to) grad_a|wrong (argument|place)|σ′ (taken|evaluated) at",
-     "σ′ taken at grad_a")
+@bug(
+    EX,
+    r"σ′ ?\(grad|sigma_prime\(grad|(at|of|to) grad_a|wrong (argument|place)|σ′ (taken|evaluated) at",
+    "σ′ taken at grad_a",
+)
 def output_error_sigma_prime_of_grad(grad_a, z_L, sigma_prime):
     return grad_a * sigma_prime(grad_a)
 
@@ -1109,7 +1184,7 @@ def output_error_sigma_prime_of_sigma(grad_a, z_L, sigma_prime):
     return grad_a * sigma_prime(_sig(z_L))
 
 
-# =========================================================================== lesson 04: backprop error
+# ==================== lesson 04: backprop error
 
 EX = "backprop-error"
 
@@ -1148,8 +1223,11 @@ def backprop_loops(W_next, delta_next, z, sigma_prime):
 
 @good(EX)
 def backprop_float32(W_next, delta_next, z, sigma_prime):
-    return (W_next.T.astype(np.float32) @ delta_next.astype(np.float32)) * np.float32(1) * \
-        np.asarray(sigma_prime(z), dtype=np.float32)
+    return (
+        (W_next.T.astype(np.float32) @ delta_next.astype(np.float32))
+        * np.float32(1)
+        * np.asarray(sigma_prime(z), dtype=np.float32)
+    )
 
 
 @bug(EX, W_NOT_WT, "W instead of W.T")
@@ -1219,8 +1297,11 @@ def backprop_divides_by_m(W_next, delta_next, z, sigma_prime):
     return (W_next.T @ delta_next) * sigma_prime(z) / z.shape[1]
 
 
-@bug(EX, r"order|σ′\(z\).{0,30}(outside|after|multipl)|inside|before the product|broadcast|⊙",
-     "W.T @ (δ ⊙ σ′(z)): wrong order")
+@bug(
+    EX,
+    r"order|σ′\(z\).{0,30}(outside|after|multipl)|inside|before the product|broadcast|⊙",
+    "W.T @ (δ ⊙ σ′(z)): wrong order",
+)
 def backprop_sigma_prime_inside(W_next, delta_next, z, sigma_prime):
     return W_next.T @ (delta_next * sigma_prime(z))
 
@@ -1230,7 +1311,7 @@ def backprop_hardcoded_sigmoid(W_next, delta_next, z, sigma_prime):
     return (W_next.T @ delta_next) * _sigp(z)
 
 
-# =========================================================================== lesson 05: weight and bias gradients
+# ==================== lesson 05: weight and bias gradients
 
 EX = "weight-gradient"
 
@@ -1312,7 +1393,7 @@ def weight_gradient_first_column(delta, a_prev):
 def weight_gradient_loop_overwrites(delta, a_prev):
     out = None
     for j in range(delta.shape[1]):
-        out = np.outer(delta[:, j], a_prev[:, j])              # = instead of +=
+        out = np.outer(delta[:, j], a_prev[:, j])  # = instead of +=
     return out
 
 
@@ -1409,12 +1490,31 @@ def bias_gradient_max(delta):
     return np.max(delta, axis=1, keepdims=True)
 
 
-# =========================================================================== lessons 06, 07, 11: backward passes
+# ==================== lessons 06, 07, 11: backward passes
 
-def make_backward(*, hidden="sigmoid", out_prime="z", hidden_prime="z", factor=1.0, mean=True, bias="sum",
-                  transpose=True, dW_form="right", layer_input="prev", forward_bias=True, dtype=None,
-                  db_mean_extra=False, dW_over_m=False, first_column=False, swap_return=False,
-                  skip_first_layer=False, no_none=False, mutate_W=False, W_layer=0):
+
+def make_backward(
+    *,
+    hidden="sigmoid",
+    out_prime="z",
+    hidden_prime="z",
+    factor=1.0,
+    mean=True,
+    bias="sum",
+    transpose=True,
+    dW_form="right",
+    layer_input="prev",
+    forward_bias=True,
+    dtype=None,
+    db_mean_extra=False,
+    dW_over_m=False,
+    first_column=False,
+    swap_return=False,
+    skip_first_layer=False,
+    no_none=False,
+    mutate_W=False,
+    W_layer=0,
+):
     """A backward pass (sigmoid output, MSE ½, mean over m) with chosen mistakes.
 
     ``hidden`` -- the hidden activation of the forward pass ("sigmoid", "tanh");
@@ -1425,17 +1525,19 @@ def make_backward(*, hidden="sigmoid", out_prime="z", hidden_prime="z", factor=1
     ``dW_form`` -- "right", "transposed", "outer"; ``layer_input`` -- "prev" (a[l-1]) or "same" (a[l]);
     ``W_layer`` -- Equation 2 uses W[l + W_layer] (0 is right), ``transpose`` -- W.T or W.
     """
-    act = {"sigmoid": (_sig, lambda z, a: a * (1 - a)), "tanh": (np.tanh, lambda z, a: 1 - a ** 2)}
+    act = {"sigmoid": (_sig, lambda z, a: a * (1 - a)), "tanh": (np.tanh, lambda z, a: 1 - a**2)}
     h_f, h_p = act[hidden]
 
     def prime(kind, z, a, right):
-        return {"z": lambda: right(z, a),
-                "a": lambda: right(a, h_f(a) if right is h_p else _sig(a)),
-                "z-formula": lambda: (z * (1 - z)) if right is act["sigmoid"][1] else (1 - z ** 2),
-                "none": lambda: 1.0,
-                "sigmoid": lambda: _sigp(z),
-                "sigmoid-a": lambda: a * (1 - a),
-                "tanh-a": lambda: 1 - a ** 2}[kind]()
+        return {
+            "z": lambda: right(z, a),
+            "a": lambda: right(a, h_f(a) if right is h_p else _sig(a)),
+            "z-formula": lambda: (z * (1 - z)) if right is act["sigmoid"][1] else (1 - z**2),
+            "none": lambda: 1.0,
+            "sigmoid": lambda: _sigp(z),
+            "sigmoid-a": lambda: a * (1 - a),
+            "tanh-a": lambda: 1 - a**2,
+        }[kind]()
 
     def backward(W, b, X, Y):
         L = len(W) - 1
@@ -1449,14 +1551,19 @@ def make_backward(*, hidden="sigmoid", out_prime="z", hidden_prime="z", factor=1
         dW, db = [None] * (L + 1), [None] * (L + 1)
         for l in range(L, 1 if skip_first_layer else 0, -1):
             a_in = a[l - 1] if layer_input == "prev" else a[l]
-            dW[l] = {"right": lambda d, x: d @ x.T, "transposed": lambda d, x: x @ d.T,
-                     "outer": lambda d, x: np.outer(d, x)}[dW_form](delta, a_in)
+            dW[l] = {
+                "right": lambda d, x: d @ x.T,
+                "transposed": lambda d, x: x @ d.T,
+                "outer": lambda d, x: np.outer(d, x),
+            }[dW_form](delta, a_in)
             if dW_over_m:
                 dW[l] = dW[l] / m
-            db[l] = {"sum": lambda d: d.sum(axis=1, keepdims=True),
-                     "mean": lambda d: d.mean(axis=1, keepdims=True),
-                     "keep": lambda d: d,
-                     "axis0": lambda d: d.sum(axis=0, keepdims=True)}[bias](delta)
+            db[l] = {
+                "sum": lambda d: d.sum(axis=1, keepdims=True),
+                "mean": lambda d: d.mean(axis=1, keepdims=True),
+                "keep": lambda d: d,
+                "axis0": lambda d: d.sum(axis=0, keepdims=True),
+            }[bias](delta)
             if db_mean_extra:
                 db[l] = db[l] / m
             if l > 1:
@@ -1488,6 +1595,7 @@ def _both(name: str, named: str, why: str, **kw):
 
 # ---- correct backward passes (one example and batch): one function serves both lessons
 
+
 def backward_loops_per_layer(W, b, X, Y):
     L = len(W) - 1
     m = X.shape[1]
@@ -1501,7 +1609,7 @@ def backward_loops_per_layer(W, b, X, Y):
         if l == L:
             delta = (A[L] - Y) * A[L] * (1 - A[L]) / m
         else:
-            delta = (W[l + 1].T @ delta) * A[l] * (1 - A[l])          # Equation 2 first, then 3 and 4
+            delta = (W[l + 1].T @ delta) * A[l] * (1 - A[l])  # Equation 2 first, then 3 and 4
         dW[l] = delta @ A[l - 1].T
         db[l] = np.sum(delta, axis=1).reshape(-1, 1)
     return dW, db
@@ -1511,7 +1619,7 @@ def backward_mean_at_the_end(W, b, X, Y):
     L = len(W) - 1
     m = X.shape[1]
     z, a = _forward(W, b, X)
-    delta = (a[L] - Y) * _sigp(z[L])                                   # no 1/m yet
+    delta = (a[L] - Y) * _sigp(z[L])  # no 1/m yet
     dW, db = [None] * (L + 1), [None] * (L + 1)
     for l in range(L, 0, -1):
         dW[l] = (delta @ a[l - 1].T) / m
@@ -1527,8 +1635,8 @@ def backward_per_example(W, b, X, Y):
     dW = [None] + [np.zeros_like(w) for w in W[1:]]
     db = [None] + [np.zeros_like(v) for v in b[1:]]
     for j in range(m):
-        z, a = _forward(W, b, X[:, j:j + 1])
-        delta = (a[L] - Y[:, j:j + 1]) * _sigp(z[L])
+        z, a = _forward(W, b, X[:, j : j + 1])
+        delta = (a[L] - Y[:, j : j + 1]) * _sigp(z[L])
         for l in range(L, 0, -1):
             dW[l] += delta @ a[l - 1].T / m
             db[l] += delta / m
@@ -1566,8 +1674,13 @@ def backward_via_bpkit(W, b, X, Y):
     return net.backward(net.forward(X), Y)
 
 
-for _fn in (backward_loops_per_layer, backward_mean_at_the_end, backward_per_example, backward_einsum_dict,
-            backward_float32):
+for _fn in (
+    backward_loops_per_layer,
+    backward_mean_at_the_end,
+    backward_per_example,
+    backward_einsum_dict,
+    backward_float32,
+):
     for _ex in BACKWARD_IDS:
         CATALOGUE.append(Answer((_ex,), _fn.__name__, _fn, None, "correct"))
 
@@ -1586,37 +1699,70 @@ def backward_one_example_db_is_delta(W, b, x, y):
     return dW, db
 
 
-CATALOGUE.append(Answer(("backward",), "backward_db_is_delta", backward_one_example_db_is_delta, None, "correct"))
-CATALOGUE.append(Answer(("backward",), "backward_outer_one_example",
-                        make_backward(dW_form="outer"), None, "correct"))   # np.outer is right for m = 1
+CATALOGUE.append(
+    Answer(("backward",), "backward_db_is_delta", backward_one_example_db_is_delta, None, "correct")
+)
+CATALOGUE.append(
+    Answer(("backward",), "backward_outer_one_example", make_backward(dW_form="outer"), None, "correct")
+)  # np.outer is right for m = 1
 
 EQ1 = r"equation 1|output layer|δ\[L\]|δ\[\d\]"
 _both("sigma_prime_missing_eq1", SIGMA_PRIME_MISSING, "σ′ missing in Equation 1", out_prime="none")
 _both("sigma_prime_missing_eq2", SIGMA_PRIME_MISSING, "σ′ missing in Equation 2", hidden_prime="none")
-_both("sigma_prime_missing_both", SIGMA_PRIME_MISSING, "σ′ missing everywhere", out_prime="none",
-      hidden_prime="none")
+_both(
+    "sigma_prime_missing_both",
+    SIGMA_PRIME_MISSING,
+    "σ′ missing everywhere",
+    out_prime="none",
+    hidden_prime="none",
+)
 _both("sigma_prime_at_a_both", AT_A, "σ′(a) in Equations 1 and 2", out_prime="a", hidden_prime="a")
 _both("sigma_prime_at_a_eq1", AT_A, "σ′(a) in Equation 1", out_prime="a")
 _both("sigma_prime_at_a_eq2", AT_A, "σ′(a) in Equation 2", hidden_prime="a")
-_both("z_formula_both", FORMULA_OF_A_WITH_Z, "z(1 - z) for σ′: the formula in a used with z",
-      out_prime="z-formula", hidden_prime="z-formula")
+_both(
+    "z_formula_both",
+    FORMULA_OF_A_WITH_Z,
+    "z(1 - z) for σ′: the formula in a used with z",
+    out_prime="z-formula",
+    hidden_prime="z-formula",
+)
 _both("W_not_transposed", W_NOT_WT, "W instead of W.T in Equation 2", transpose=False)
 _both("a_l_instead_of_a_l_minus_1", LAYER_INPUT, "a[l] instead of a[l-1] in every layer", layer_input="same")
 _both("dW_transposed", TRANSPOSED, "a[l-1] @ delta.T: every dW transposed", dW_form="transposed")
 _both("factor_two", HALF, "2 (a - y): the ½ of the MSE", factor=2.0)
 _both("sign", SIGN, "(y - a): the sign", factor=-1.0)
-_both("no_bias_in_forward", BIAS_FORWARD + r"|forward pass", "b left out of the forward pass",
-      forward_bias=False)
-_both("layer_1_missing", r"None|missing|not computed|range\(L, ?1", "loop stops at l = 2", skip_first_layer=True)
+_both(
+    "no_bias_in_forward",
+    BIAS_FORWARD + r"|forward pass",
+    "b left out of the forward pass",
+    forward_bias=False,
+)
+_both(
+    "layer_1_missing", r"None|missing|not computed|range\(L, ?1", "loop stops at l = 2", skip_first_layer=True
+)
 _both("lists_without_None", NONE_ENTRY, "dW[1:], db[1:]: no None at index 0", no_none=True)
 _both("returns_db_dW", r"swap|order|\(dW, ?db\)|other way", "returns (db, dW)", swap_return=True)
-_both("weights_of_next_layer", r"wrong layer|W\[l ?\+ ?1\]|W\[l\]ᵀ|weights of (the )?(wrong|next|other) layer|off by one|does not fit|transpos",
-      "Equation 2 with W[l+1] (off by one)", W_layer=1)
+_both(
+    "weights_of_next_layer",
+    r"wrong layer|W\[l ?\+ ?1\]|W\[l\]ᵀ|weights of (the )?(wrong|next|other) layer|off by one|"
+    r"does not fit|transpos",
+    "Equation 2 with W[l+1] (off by one)",
+    W_layer=1,
+)
 _both("db_axis0", AXIS, "db summed over axis 0: (1, m)", bias="axis0")
-_both("tanh_prime_in_sigmoid_net", r"tanh|1 ?[-−] ?a ?(²|\*\*2|\^2)|wrong activation|derivative of (the )?wrong", "1 - a² (tanh′) in a sigmoid network",
-      hidden_prime="tanh-a")
-_both("sigma_prime_missing_eq1_and_factor_two", SIGMA_PRIME_MISSING + "|" + HALF,
-      "two mistakes: σ′ missing in Eq. 1 and 2(a - y)", out_prime="none", factor=2.0)
+_both(
+    "tanh_prime_in_sigmoid_net",
+    r"tanh|1 ?[-−] ?a ?(²|\*\*2|\^2)|wrong activation|derivative of (the )?wrong",
+    "1 - a² (tanh′) in a sigmoid network",
+    hidden_prime="tanh-a",
+)
+_both(
+    "sigma_prime_missing_eq1_and_factor_two",
+    SIGMA_PRIME_MISSING + "|" + HALF,
+    "two mistakes: σ′ missing in Eq. 1 and 2(a - y)",
+    out_prime="none",
+    factor=2.0,
+)
 
 
 def backward_mutates_W(W, b, X, Y):
@@ -1630,7 +1776,7 @@ def backward_mutates_W(W, b, X, Y):
         dW[l] = delta @ a[l - 1].T
         db[l] = delta.sum(axis=1, keepdims=True)
         if l > 1:
-            W[l] = W[l].T                        # "transposed once, used below"
+            W[l] = W[l].T  # "transposed once, used below"
             delta = (W[l] @ delta) * _sigp(z[l - 1])
     return dW, db
 
@@ -1671,29 +1817,62 @@ def backward_delta_moved_too_early(W, b, X, Y):
 
 
 for _ex in BACKWARD_IDS:
-    CATALOGUE.append(Answer((_ex,), "mutates_W_list", backward_mutates_W, MUTATED,
-                            "W[l] = W[l].T inside the caller's list"))
-    CATALOGUE.append(Answer((_ex,), "db_scalar", backward_db_scalar, SCALAR + r"|float|not an array|number instead",
-                            "db[l] = a single number"))
-    CATALOGUE.append(Answer((_ex,), "eq2_before_eq3", backward_delta_moved_too_early,
-                            r"order|before|δ\[l ?[-−] ?1\]|wrong layer|δ of layer|equation 2",
-                            "Equation 2 before Equation 3: dW[l] from δ[l-1]"))
+    CATALOGUE.append(
+        Answer(
+            (_ex,), "mutates_W_list", backward_mutates_W, MUTATED, "W[l] = W[l].T inside the caller's list"
+        )
+    )
+    CATALOGUE.append(
+        Answer(
+            (_ex,),
+            "db_scalar",
+            backward_db_scalar,
+            SCALAR + r"|float|not an array|number instead",
+            "db[l] = a single number",
+        )
+    )
+    CATALOGUE.append(
+        Answer(
+            (_ex,),
+            "eq2_before_eq3",
+            backward_delta_moved_too_early,
+            r"order|before|δ\[l ?[-−] ?1\]|wrong layer|δ of layer|equation 2",
+            "Equation 2 before Equation 3: dW[l] from δ[l-1]",
+        )
+    )
     CATALOGUE.append(Answer((_ex,), "backward_eq2_first", backward_eq2_before_eq3, None, "correct"))
 
 # batch-only mistakes (lesson 07); for one example they are right, so lesson 06 keeps them out
 BATCH = "backward-batch"
 for _name, _named, _why, _kw in (
     ("no_mean", NO_MEAN + "|" + BATCH_ONLY, "no 1/m anywhere (a sum, not the mean)", {"mean": False}),
-    ("mean_twice_everywhere", TWICE_MEAN, "1/m twice: in δ[L] and again in dW and db",
-     {"dW_over_m": True, "db_mean_extra": True}),
-    ("db_mean_instead_of_sum", TWICE_MEAN + r"|averaged|mean instead of (a |the )?sum|np\.mean", "db averaged (δ already has 1/m)",
-     {"bias": "mean"}),
+    (
+        "mean_twice_everywhere",
+        TWICE_MEAN,
+        "1/m twice: in δ[L] and again in dW and db",
+        {"dW_over_m": True, "db_mean_extra": True},
+    ),
+    (
+        "db_mean_instead_of_sum",
+        TWICE_MEAN + r"|averaged|mean instead of (a |the )?sum|np\.mean",
+        "db averaged (δ already has 1/m)",
+        {"bias": "mean"},
+    ),
     ("db_unsummed", r"sum|" + BATCH_ONLY + r"|axis|keepdims", "db[l] = delta, unsummed", {"bias": "keep"}),
-    ("dW_over_m_again", TWICE_MEAN + r"|divided by m again|extra 1/m|1/m (again|too)", "dW divided by m again", {"dW_over_m": True}),
+    (
+        "dW_over_m_again",
+        TWICE_MEAN + r"|divided by m again|extra 1/m|1/m (again|too)",
+        "dW divided by m again",
+        {"dW_over_m": True},
+    ),
     ("outer", r"outer|" + BATCH_ONLY, "np.outer(delta, a[l-1])", {"dW_form": "outer"}),
     ("first_column_only", BATCH_ONLY, "uses only the first example", {"first_column": True}),
-    ("no_mean_and_W", NO_MEAN + "|" + W_NOT_WT + "|" + BATCH_ONLY, "two mistakes: no 1/m and W for W.T",
-     {"mean": False, "transpose": False}),
+    (
+        "no_mean_and_W",
+        NO_MEAN + "|" + W_NOT_WT + "|" + BATCH_ONLY,
+        "two mistakes: no 1/m and W for W.T",
+        {"mean": False, "transpose": False},
+    ),
 ):
     CATALOGUE.append(Answer((BATCH,), _name, make_backward(**_kw), _named, _why))
 
@@ -1719,8 +1898,15 @@ def backward_batch_np_mean_bias(W, b, X, Y):
     return dW, [None] + [v.ravel() for v in db[1:]]
 
 
-CATALOGUE.append(Answer((BATCH,), "db_forgets_mean", backward_batch_db_forgets_mean,
-                        NO_MEAN + r"|db\[\d\].{0,40}(1/m|mean|a sum)|" + BATCH_ONLY, "1/m in dW only; db is a sum"))
+CATALOGUE.append(
+    Answer(
+        (BATCH,),
+        "db_forgets_mean",
+        backward_batch_db_forgets_mean,
+        NO_MEAN + r"|db\[\d\].{0,40}(1/m|mean|a sum)|" + BATCH_ONLY,
+        "1/m in dW only; db is a sum",
+    )
+)
 CATALOGUE.append(Answer((BATCH,), "db_1d", backward_batch_np_mean_bias, ONE_D, "db[l] of shape (n,)"))
 
 # ---- lesson 11: tanh hidden layers, sigmoid output
@@ -1774,15 +1960,24 @@ def backward_fixed_per_example(W, b, X, Y):
 
 def backward_fixed_float32(W, b, X, Y):
     f = np.float32
-    return backward_fixed_plain([None] + [w.astype(f) for w in W[1:]], [None] + [v.astype(f) for v in b[1:]],
-                                X.astype(f), Y.astype(f))
+    return backward_fixed_plain(
+        [None] + [w.astype(f) for w in W[1:]], [None] + [v.astype(f) for v in b[1:]], X.astype(f), Y.astype(f)
+    )
 
 
-for _fn in (backward_fixed_plain, backward_fixed_tanh_of_z, backward_fixed_per_example, backward_fixed_float32):
+for _fn in (
+    backward_fixed_plain,
+    backward_fixed_tanh_of_z,
+    backward_fixed_per_example,
+    backward_fixed_float32,
+):
     CATALOGUE.append(Answer((FIXED,), _fn.__name__, _fn, None, "correct"))
 
 
-SIGMOID_IN_TANH = r"sigmoid(′|'s derivative| derivative|'s σ′)|derivative of the sigmoid|a ?\*? ?\(1 ?[-−] ?a\)|wrong activation|in the tanh layers"
+SIGMOID_IN_TANH = (
+    r"sigmoid(′|'s derivative| derivative|'s σ′)|derivative of the sigmoid|a ?\*? ?\(1 ?[-−] ?a\)|"
+    r"wrong activation|in the tanh layers"
+)
 
 
 def _fixed(name, named, why, **kw):
@@ -1790,28 +1985,55 @@ def _fixed(name, named, why, **kw):
     CATALOGUE.append(Answer((FIXED,), name, make_backward(**kw), named, why))
 
 
-_fixed("tanh_prime_one_minus_z2", FORMULA_OF_A_WITH_Z, "1 - z**2 for tanh′ (lesson 11's bug 3)",
-       hidden_prime="z-formula")
+_fixed(
+    "tanh_prime_one_minus_z2",
+    FORMULA_OF_A_WITH_Z,
+    "1 - z**2 for tanh′ (lesson 11's bug 3)",
+    hidden_prime="z-formula",
+)
 _fixed("W_not_transposed", W_NOT_WT, "W[l] @ delta (lesson 11's bug 2)", transpose=False)
 _fixed("db_mean", TWICE_MEAN + r"|mean|average|equation 4", "db averaged (lesson 11's bug 1)", bias="mean")
-_fixed("sigmoid_prime_in_tanh_layers_a_form", SIGMOID_IN_TANH,
-       "a(1 - a) in the tanh layers", hidden_prime="sigmoid-a")
-_fixed("sigmoid_prime_in_tanh_layers_z_form", SIGMOID_IN_TANH,
-       "σ′(z) of the sigmoid in the tanh layers", hidden_prime="sigmoid")
-_fixed("sigmoid_forward_everywhere", r"sigmoid (forward|in the hidden|hidden)|hidden layers? (use|are|is|must be) tanh|"
-       r"forward pass.{0,40}(sigmoid|tanh)|tanh in the hidden|wrong activation|not tanh",
-       "sigmoid in the hidden layers of the forward pass too", hidden="sigmoid")
+_fixed(
+    "sigmoid_prime_in_tanh_layers_a_form",
+    SIGMOID_IN_TANH,
+    "a(1 - a) in the tanh layers",
+    hidden_prime="sigmoid-a",
+)
+_fixed(
+    "sigmoid_prime_in_tanh_layers_z_form",
+    SIGMOID_IN_TANH,
+    "σ′(z) of the sigmoid in the tanh layers",
+    hidden_prime="sigmoid",
+)
+_fixed(
+    "sigmoid_forward_everywhere",
+    r"sigmoid (forward|in the hidden|hidden)|hidden layers? (use|are|is|must be) tanh|"
+    r"forward pass.{0,40}(sigmoid|tanh)|tanh in the hidden|wrong activation|not tanh",
+    "sigmoid in the hidden layers of the forward pass too",
+    hidden="sigmoid",
+)
 _fixed("tanh_prime_at_a", AT_A + r"|tanh\(a|tanh\(tanh", "1 - tanh(a)**2: tanh′ at a", hidden_prime="a")
-_fixed("sigma_prime_missing_output", SIGMA_PRIME_MISSING, "σ′ missing in Equation 1 (BCE's δ)",
-       out_prime="none")
+_fixed(
+    "sigma_prime_missing_output", SIGMA_PRIME_MISSING, "σ′ missing in Equation 1 (BCE's δ)", out_prime="none"
+)
 _fixed("no_mean", NO_MEAN + "|" + BATCH_ONLY, "no 1/m", mean=False)
 _fixed("a_l_instead_of_a_l_minus_1", LAYER_INPUT, "a[l] instead of a[l-1]", layer_input="same")
-_fixed("weights_of_next_layer", r"wrong layer|W\[l ?\+ ?1\]|W\[l\]ᵀ|weights of (the )?(wrong|next|other) layer|off by one|does not fit|transpos",
-       "Equation 2 with the weights of the wrong layer", W_layer=1)
+_fixed(
+    "weights_of_next_layer",
+    r"wrong layer|W\[l ?\+ ?1\]|W\[l\]ᵀ|weights of (the )?(wrong|next|other) layer|off by one|"
+    r"does not fit|transpos",
+    "Equation 2 with the weights of the wrong layer",
+    W_layer=1,
+)
 _fixed("dW_transposed", TRANSPOSED, "every dW transposed", dW_form="transposed")
 _fixed("db_unsummed", r"sum|" + BATCH_ONLY + r"|axis|keepdims", "db = delta, unsummed", bias="keep")
-_fixed("lesson_11_bugs_1_and_3", FORMULA_OF_A_WITH_Z + "|" + TWICE_MEAN + r"|mean",
-       "db averaged and 1 - z**2 (lesson 11 after fixing W.T)", hidden_prime="z-formula", bias="mean")
+_fixed(
+    "lesson_11_bugs_1_and_3",
+    FORMULA_OF_A_WITH_Z + "|" + TWICE_MEAN + r"|mean",
+    "db averaged and 1 - z**2 (lesson 11 after fixing W.T)",
+    hidden_prime="z-formula",
+    bias="mean",
+)
 _fixed("factor_two", HALF, "2 (a - y)", factor=2.0)
 _fixed("sign", SIGN, "the sign", factor=-1.0)
 
@@ -1849,11 +2071,23 @@ def backward_buggy(W, b, X, Y):
     return dW, db
 
 
-CATALOGUE.append(Answer((FIXED,), "tanh_output", backward_fixed_tanh_output,
-                        r"tanh (at|in) the output|output (layer )?(uses|is|must be) (a )?sigmoid|sigmoid at the output|"
-                        r"output activation|wrong activation", "tanh at the output as well"))
-CATALOGUE.append(Answer((FIXED,), "lesson_11_backward_buggy", backward_buggy, W_NOT_WT,
-                        "lesson 11's backward_buggy unchanged"))
+CATALOGUE.append(
+    Answer(
+        (FIXED,),
+        "tanh_output",
+        backward_fixed_tanh_output,
+        r"tanh (at|in) the output|output (layer )?(uses|is|must be) (a )?sigmoid|sigmoid at the output|"
+        r"output activation|wrong activation",
+        "tanh at the output as well",
+    )
+)
+CATALOGUE.append(
+    Answer(
+        (FIXED,), "lesson_11_backward_buggy", backward_buggy, W_NOT_WT, "lesson 11's backward_buggy unchanged"
+    )
+)
+
+
 def backward_fixed_mutates_W(W, b, X, Y):
     """Transposes the caller's weights in their list."""
     L = len(W) - 1
@@ -1870,11 +2104,15 @@ def backward_fixed_mutates_W(W, b, X, Y):
     return dW, db
 
 
-CATALOGUE.append(Answer((FIXED,), "mutates_W_list", backward_fixed_mutates_W, MUTATED,
-                        "W[l] = W[l].T in the caller's list"))
+CATALOGUE.append(
+    Answer(
+        (FIXED,), "mutates_W_list", backward_fixed_mutates_W, MUTATED, "W[l] = W[l].T in the caller's list"
+    )
+)
 
 
-# =========================================================================== lesson 08: the update
+# ==================== lesson 08: the update
+
 
 @good(UPDATE)
 def update_comprehension(W, b, dW, db, learning_rate):
@@ -1898,8 +2136,10 @@ def update_copy_then_in_place(W, b, dW, db, learning_rate):
 
 @good(UPDATE)
 def update_zip(W, b, dW, db, learning_rate):
-    W_new = [None] + [np.subtract(w, np.multiply(learning_rate, g)) for w, g in zip(W[1:], dW[1:])]
-    b_new = [None] + [v + (-learning_rate) * g for v, g in zip(b[1:], db[1:])]
+    W_new = [None] + [
+        np.subtract(w, np.multiply(learning_rate, g)) for w, g in zip(W[1:], dW[1:], strict=True)
+    ]
+    b_new = [None] + [v + (-learning_rate) * g for v, g in zip(b[1:], db[1:], strict=True)]
     return W_new, b_new
 
 
@@ -1915,32 +2155,42 @@ def update_tuple_lists(W, b, dW, db, learning_rate):
 
 @bug(UPDATE, SIGN + r"|ascent|\+", "W + lr dW: gradient ascent")
 def update_sign(W, b, dW, db, learning_rate):
-    return ([None] + [W[l] + learning_rate * dW[l] for l in range(1, len(W))],
-            [None] + [b[l] + learning_rate * db[l] for l in range(1, len(b))])
+    return (
+        [None] + [W[l] + learning_rate * dW[l] for l in range(1, len(W))],
+        [None] + [b[l] + learning_rate * db[l] for l in range(1, len(b))],
+    )
 
 
 @bug(UPDATE, LR, "learning rate left out")
 def update_no_lr(W, b, dW, db, learning_rate):
-    return ([None] + [W[l] - dW[l] for l in range(1, len(W))],
-            [None] + [b[l] - db[l] for l in range(1, len(b))])
+    return (
+        [None] + [W[l] - dW[l] for l in range(1, len(W))],
+        [None] + [b[l] - db[l] for l in range(1, len(b))],
+    )
 
 
 @bug(UPDATE, r"step|only|the change|learning_rate \* dw|[-−] ?α|not the new", "returns only the step")
 def update_returns_step(W, b, dW, db, learning_rate):
-    return ([None] + [-learning_rate * dW[l] for l in range(1, len(W))],
-            [None] + [-learning_rate * db[l] for l in range(1, len(b))])
+    return (
+        [None] + [-learning_rate * dW[l] for l in range(1, len(W))],
+        [None] + [-learning_rate * db[l] for l in range(1, len(b))],
+    )
 
 
 @bug(UPDATE, r"\bb\b|bias", "b not updated")
 def update_b_unchanged(W, b, dW, db, learning_rate):
-    return ([None] + [W[l] - learning_rate * dW[l] for l in range(1, len(W))],
-            [None] + [b[l].copy() for l in range(1, len(b))])
+    return (
+        [None] + [W[l] - learning_rate * dW[l] for l in range(1, len(W))],
+        [None] + [b[l].copy() for l in range(1, len(b))],
+    )
 
 
 @bug(UPDATE, r"\bW\b|weight", "W not updated")
 def update_W_unchanged(W, b, dW, db, learning_rate):
-    return ([None] + [W[l].copy() for l in range(1, len(W))],
-            [None] + [b[l] - learning_rate * db[l] for l in range(1, len(b))])
+    return (
+        [None] + [W[l].copy() for l in range(1, len(W))],
+        [None] + [b[l] - learning_rate * db[l] for l in range(1, len(b))],
+    )
 
 
 @bug(UPDATE, MUTATED, "W[l] -= lr dW[l]: in place")
@@ -1961,31 +2211,43 @@ def update_replaces_items(W, b, dW, db, learning_rate):
 
 @bug(UPDATE, LR + r"|divid", "W - dW / lr")
 def update_divides_by_lr(W, b, dW, db, learning_rate):
-    return ([None] + [W[l] - dW[l] / learning_rate for l in range(1, len(W))],
-            [None] + [b[l] - db[l] / learning_rate for l in range(1, len(b))])
+    return (
+        [None] + [W[l] - dW[l] / learning_rate for l in range(1, len(W))],
+        [None] + [b[l] - db[l] / learning_rate for l in range(1, len(b))],
+    )
 
 
 @bug(UPDATE, LR + r"|twice|squared|²", "lr applied twice")
 def update_lr_squared(W, b, dW, db, learning_rate):
-    return ([None] + [W[l] - learning_rate * learning_rate * dW[l] for l in range(1, len(W))],
-            [None] + [b[l] - learning_rate ** 2 * db[l] for l in range(1, len(b))])
+    return (
+        [None] + [W[l] - learning_rate * learning_rate * dW[l] for l in range(1, len(W))],
+        [None] + [b[l] - learning_rate**2 * db[l] for l in range(1, len(b))],
+    )
 
 
 @bug(UPDATE, NONE_ENTRY, "lists without None at index 0")
 def update_no_none(W, b, dW, db, learning_rate):
-    return ([W[l] - learning_rate * dW[l] for l in range(1, len(W))],
-            [b[l] - learning_rate * db[l] for l in range(1, len(b))])
+    return (
+        [W[l] - learning_rate * dW[l] for l in range(1, len(W))],
+        [b[l] - learning_rate * db[l] for l in range(1, len(b))],
+    )
 
 
-@bug(UPDATE, r"\bdb\b|\bdW\b|swap|mixed|gradient of|bias gradient|wrong gradient",
-     "W - lr db: the wrong gradient")
+@bug(
+    UPDATE,
+    r"\bdb\b|\bdW\b|swap|mixed|gradient of|bias gradient|wrong gradient",
+    "W - lr db: the wrong gradient",
+)
 def update_W_with_db(W, b, dW, db, learning_rate):
-    return ([None] + [W[l] - learning_rate * db[l] for l in range(1, len(W))],
-            [None] + [b[l] - learning_rate * db[l] for l in range(1, len(b))])
+    return (
+        [None] + [W[l] - learning_rate * db[l] for l in range(1, len(W))],
+        [None] + [b[l] - learning_rate * db[l] for l in range(1, len(b))],
+    )
 
 
-@bug(UPDATE, r"last layer|not updated|unchanged|off by one|range\(",
-     "range(1, L): the last layer not updated")
+@bug(
+    UPDATE, r"last layer|not updated|unchanged|off by one|range\(", "range(1, L): the last layer not updated"
+)
 def update_off_by_one(W, b, dW, db, learning_rate):
     L = len(W) - 1
     W_new = [None] + [W[l] - learning_rate * dW[l] for l in range(1, L)] + [W[L].copy()]
@@ -1998,11 +2260,17 @@ def update_returns_W_only(W, b, dW, db, learning_rate):
     return [None] + [W[l] - learning_rate * dW[l] for l in range(1, len(W))]
 
 
-# =========================================================================== lesson 09: softmax
+# ==================== lesson 09: softmax
 
 EX = "softmax-output-error"
-UNSHIFTED = r"max.?shift|subtract(ing)? the max|shift|overflow|underflow|large (logit|value)|stab|nan\b|inf\b|not finite"
-WRONG_AXIS = r"axis|along (the )?rows|over (the )?rows|per row|each row|down (each|the) column|sums? to 1|normali[sz]ed over"
+UNSHIFTED = (
+    r"max.?shift|subtract(ing)? the max|shift|overflow|underflow|large (logit|value)|stab|nan\b|"
+    r"inf\b|not finite"
+)
+WRONG_AXIS = (
+    r"axis|along (the )?rows|over (the )?rows|per row|each row|down (each|the) column|sums? to 1|"
+    r"normali[sz]ed over"
+)
 
 
 @good(EX)
@@ -2044,7 +2312,7 @@ def softmax_float32(z_L, Y):
 
 @good(EX)
 def softmax_integer_targets(z_L, Y):
-    labels = np.argmax(Y, axis=0)                           # one-hot back to labels
+    labels = np.argmax(Y, axis=0)  # one-hot back to labels
     e = np.exp(z_L - z_L.max(axis=0))
     p = e / e.sum(axis=0)
     p[labels, np.arange(z_L.shape[1])] -= 1
@@ -2058,8 +2326,9 @@ def softmax_unshifted(z_L, Y):
         return (e / e.sum(axis=0, keepdims=True) - Y) / z_L.shape[1]
 
 
-@bug(EX, UNSHIFTED + r"|global max|max of (the )?whole",
-     "shift by the global max: a column underflows to 0/0")
+@bug(
+    EX, UNSHIFTED + r"|global max|max of (the )?whole", "shift by the global max: a column underflows to 0/0"
+)
 def softmax_global_shift(z_L, Y):
     with np.errstate(invalid="ignore", divide="ignore"):
         e = np.exp(z_L - np.max(z_L))
@@ -2100,8 +2369,12 @@ def softmax_wrong_axis(z_L, Y):
     return (e / e.sum(axis=1, keepdims=True) - Y) / z_L.shape[1]
 
 
-@bug(EX, r"whole (array|batch|matrix)|all (the )?entries|entire|axis|sums? to 1|normali[sz]ed over|every entry together",
-     "normalised over the whole array")
+@bug(
+    EX,
+    r"whole (array|batch|matrix)|all (the )?entries|entire|axis|sums? to 1|normali[sz]ed over|"
+    r"every entry together",
+    "normalised over the whole array",
+)
 def softmax_whole_array(z_L, Y):
     e = np.exp(z_L - z_L.max())
     return (e / e.sum() - Y) / z_L.shape[1]
@@ -2117,14 +2390,22 @@ def softmax_transposed(z_L, Y):
     return softmax_plain(z_L, Y).T
 
 
-@bug(EX, CONSTANT + "|" + r"n_l\b|len\(|shape\[0\]|number of (rows|units|outputs|classes)|1/m|wrong m|instead of m\b",
-     "m = len(z_L): divides by the number of classes")
+@bug(
+    EX,
+    CONSTANT
+    + "|"
+    + r"n_l\b|len\(|shape\[0\]|number of (rows|units|outputs|classes)|1/m|wrong m|instead of m\b",
+    "m = len(z_L): divides by the number of classes",
+)
 def softmax_divides_by_n(z_L, Y):
     return softmax_plain(z_L, Y) * z_L.shape[1] / len(z_L)
 
 
-@bug(EX, r"[-−] ?Y\b|minus Y|subtract(ed)? Y|target|ŷ itself|probabilit|Y missing|forgot Y",
-     "forgets - Y: returns softmax / m")
+@bug(
+    EX,
+    r"[-−] ?Y\b|minus Y|subtract(ed)? Y|target|ŷ itself|probabilit|Y missing|forgot Y",
+    "forgets - Y: returns softmax / m",
+)
 def softmax_forgets_Y(z_L, Y):
     e = np.exp(z_L - z_L.max(axis=0, keepdims=True))
     return e / e.sum(axis=0, keepdims=True) / z_L.shape[1]
@@ -2137,7 +2418,7 @@ def softmax_in_place(z_L, Y):
     return (e / e.sum(axis=0, keepdims=True) - Y) / z_L.shape[1]
 
 
-# =========================================================================== lesson 10: initialisation
+# ==================== lesson 10: initialisation
 
 INIT = "init-weights"
 
@@ -2146,7 +2427,7 @@ INIT = "init-weights"
 def init_normal(sizes, method, seed):
     rng = np.random.default_rng(seed)
     W, b = [None], [None]
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
         var = 2.0 / n_in if _he(method) else 2.0 / (n_in + n_out)
         W.append(rng.normal(0.0, np.sqrt(var), (n_out, n_in)))
         b.append(np.zeros((n_out, 1)))
@@ -2168,15 +2449,17 @@ def init_uniform(sizes, method, seed):
 @good(INIT)
 def init_legacy_float32(sizes, method, seed):
     rs = np.random.RandomState(seed)
-    W = [None] + [(rs.randn(o, i) * np.sqrt(2 / i if _he(method) else 2 / (i + o))).astype(np.float32)
-                  for i, o in zip(sizes[:-1], sizes[1:])]
+    W = [None] + [
+        (rs.randn(o, i) * np.sqrt(2 / i if _he(method) else 2 / (i + o))).astype(np.float32)
+        for i, o in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
     return W, [None] + [np.zeros((o, 1), dtype=np.float32) for o in sizes[1:]]
 
 
 def _init(sizes, method, seed, *, std=None, rng=None, shape=None, bias=None, dist="normal", first=None):
     rng = np.random.default_rng(seed) if rng is None else rng
     W, b = ([None], [None]) if first is None else first
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
         s = std(n_in, n_out, method) if std else np.sqrt(2 / n_in if _he(method) else 2 / (n_in + n_out))
         shp = (n_out, n_in) if shape is None else shape(n_in, n_out)
         W.append(rng.normal(0, s, shp) if dist == "normal" else dist(rng, s, shp))
@@ -2188,59 +2471,126 @@ def _register_init(name, named, why, fn):
     CATALOGUE.append(Answer((INIT,), name, fn, named, why))
 
 
-_register_init("zeros", r"zero|symmetr|identical|constant", "all-zero weights",
-               lambda sizes, method, seed: _init(sizes, method, seed, std=lambda i, o, m: 0.0))
-_register_init("constant", r"symmetr|identical|constant|same", "every weight 0.1",
-               lambda sizes, method, seed: _init(sizes, method, seed,
-                                                 dist=lambda r, s, shp: np.full(shp, 0.1)))
-_register_init("standard_normal", r"N\(0, ?1\)|standard normal|variance|too large|explod|1\b",
-               "N(0, 1): no scaling", lambda sizes, method, seed: _init(sizes, method, seed,
-                                                                         std=lambda i, o, m: 1.0))
-_register_init("always_he", r"\bHe\b|Xavier|Glorot|2/n", "He for every activation",
-               lambda sizes, method, seed: _init(sizes, method, seed, std=lambda i, o, m: np.sqrt(2 / i)))
-_register_init("always_xavier", r"\bHe\b|Xavier|Glorot|relu", "Xavier for ReLU too",
-               lambda sizes, method, seed: _init(sizes, method, seed,
-                                                 std=lambda i, o, m: np.sqrt(2 / (i + o))))
-_register_init("one_over_n", r"1/n|variance|half|factor", "Var = 1/n_in",
-               lambda sizes, method, seed: _init(sizes, method, seed, std=lambda i, o, m: np.sqrt(1 / i)))
-_register_init("variance_as_std", r"standard deviation|std|sqrt|√|scale|variance",
-               "the variance passed as the standard deviation",
-               lambda sizes, method, seed: _init(sizes, method, seed, std=lambda i, o, m: (
-                   2 / i if _he(m) else 2 / (i + o))))
-_register_init("times_0_01", r"0\.01|too small|vanish|variance|small", "0.01 * randn",
-               lambda sizes, method, seed: _init(sizes, method, seed, std=lambda i, o, m: 0.01))
-_register_init("not_seeded", r"seed|reproduc|same weights", "np.random.default_rng(): not seeded",
-               lambda sizes, method, seed: _init(sizes, method, seed, rng=np.random.default_rng()))
-_register_init("ignores_seed", r"seed|same weights|another seed|other seed", "default_rng(0): the seed ignored",
-               lambda sizes, method, seed: _init(sizes, method, 0))
-_register_init("transposed", TRANSPOSED + r"|shape", "W[l] of shape (n_{l-1}, n_l)",
-               lambda sizes, method, seed: _init(sizes, method, seed, shape=lambda i, o: (i, o)))
-_register_init("random_biases", r"bias|\bb\b|zero", "biases drawn at random",
-               lambda sizes, method, seed: _init(sizes, method, seed,
-                                                 bias=lambda r, o: 0.1 * r.standard_normal((o, 1))))
-_register_init("uncentred_rand", r"cent|mean|uniform|positive|rand\b|shift|offset|zero mean",
-               "np.random.rand-style weights in [0, a): not centred",
-               lambda sizes, method, seed: _init(sizes, method, seed,
-                                                 dist=lambda r, s, shp: r.uniform(0, s * np.sqrt(12), shp)))
-_register_init("uniform_limit_is_std", r"√3|sqrt\(3\)|sqrt 3|uniform|limit|variance|too small",
-               "uniform(-σ, σ): the limit off by √3",
-               lambda sizes, method, seed: _init(sizes, method, seed, dist=lambda r, s, shp: r.uniform(-s, s, shp)))
-_register_init("fan_out", r"fan|n_l\b|n_\{l-1\}|n_{l ?[-−] ?1}|variance|\bHe\b|Xavier|input width",
-               "He with n_out instead of n_in (Xavier correct)",
-               lambda sizes, method, seed: _init(sizes, method, seed, std=lambda i, o, m: (
-                   np.sqrt(2 / o) if _he(m) else np.sqrt(2 / (i + o)))))
-_register_init("no_none", NONE_ENTRY, "lists without None at index 0",
-               lambda sizes, method, seed: tuple(v[1:] for v in init_normal(sizes, method, seed)))
-_register_init("bias_1d", ONE_D + r"|shape|\(n_l, ?1\)", "b[l] of shape (n_l,)",
-               lambda sizes, method, seed: (init_normal(sizes, method, seed)[0],
-                                            [None] + [np.zeros(o) for o in sizes[1:]]))
-_register_init("global_legacy_seed_ignored", r"seed|same weights|another seed|other seed",
-               "np.random.randn without seeding (global state)",
-               lambda sizes, method, seed: _init(sizes, method, seed,
-                                                 dist=lambda r, s, shp: s * np.random.randn(*shp)))
+_register_init(
+    "zeros",
+    r"zero|symmetr|identical|constant",
+    "all-zero weights",
+    lambda sizes, method, seed: _init(sizes, method, seed, std=lambda i, o, m: 0.0),
+)
+_register_init(
+    "constant",
+    r"symmetr|identical|constant|same",
+    "every weight 0.1",
+    lambda sizes, method, seed: _init(sizes, method, seed, dist=lambda r, s, shp: np.full(shp, 0.1)),
+)
+_register_init(
+    "standard_normal",
+    r"N\(0, ?1\)|standard normal|variance|too large|explod|1\b",
+    "N(0, 1): no scaling",
+    lambda sizes, method, seed: _init(sizes, method, seed, std=lambda i, o, m: 1.0),
+)
+_register_init(
+    "always_he",
+    r"\bHe\b|Xavier|Glorot|2/n",
+    "He for every activation",
+    lambda sizes, method, seed: _init(sizes, method, seed, std=lambda i, o, m: np.sqrt(2 / i)),
+)
+_register_init(
+    "always_xavier",
+    r"\bHe\b|Xavier|Glorot|relu",
+    "Xavier for ReLU too",
+    lambda sizes, method, seed: _init(sizes, method, seed, std=lambda i, o, m: np.sqrt(2 / (i + o))),
+)
+_register_init(
+    "one_over_n",
+    r"1/n|variance|half|factor",
+    "Var = 1/n_in",
+    lambda sizes, method, seed: _init(sizes, method, seed, std=lambda i, o, m: np.sqrt(1 / i)),
+)
+_register_init(
+    "variance_as_std",
+    r"standard deviation|std|sqrt|√|scale|variance",
+    "the variance passed as the standard deviation",
+    lambda sizes, method, seed: _init(
+        sizes, method, seed, std=lambda i, o, m: 2 / i if _he(m) else 2 / (i + o)
+    ),
+)
+_register_init(
+    "times_0_01",
+    r"0\.01|too small|vanish|variance|small",
+    "0.01 * randn",
+    lambda sizes, method, seed: _init(sizes, method, seed, std=lambda i, o, m: 0.01),
+)
+_register_init(
+    "not_seeded",
+    r"seed|reproduc|same weights",
+    "np.random.default_rng(): not seeded",
+    lambda sizes, method, seed: _init(sizes, method, seed, rng=np.random.default_rng()),
+)
+_register_init(
+    "ignores_seed",
+    r"seed|same weights|another seed|other seed",
+    "default_rng(0): the seed ignored",
+    lambda sizes, method, seed: _init(sizes, method, 0),
+)
+_register_init(
+    "transposed",
+    TRANSPOSED + r"|shape",
+    "W[l] of shape (n_{l-1}, n_l)",
+    lambda sizes, method, seed: _init(sizes, method, seed, shape=lambda i, o: (i, o)),
+)
+_register_init(
+    "random_biases",
+    r"bias|\bb\b|zero",
+    "biases drawn at random",
+    lambda sizes, method, seed: _init(sizes, method, seed, bias=lambda r, o: 0.1 * r.standard_normal((o, 1))),
+)
+_register_init(
+    "uncentred_rand",
+    r"cent|mean|uniform|positive|rand\b|shift|offset|zero mean",
+    "np.random.rand-style weights in [0, a): not centred",
+    lambda sizes, method, seed: _init(
+        sizes, method, seed, dist=lambda r, s, shp: r.uniform(0, s * np.sqrt(12), shp)
+    ),
+)
+_register_init(
+    "uniform_limit_is_std",
+    r"√3|sqrt\(3\)|sqrt 3|uniform|limit|variance|too small",
+    "uniform(-σ, σ): the limit off by √3",
+    lambda sizes, method, seed: _init(sizes, method, seed, dist=lambda r, s, shp: r.uniform(-s, s, shp)),
+)
+_register_init(
+    "fan_out",
+    r"fan|n_l\b|n_\{l-1\}|n_{l ?[-−] ?1}|variance|\bHe\b|Xavier|input width",
+    "He with n_out instead of n_in (Xavier correct)",
+    lambda sizes, method, seed: _init(
+        sizes, method, seed, std=lambda i, o, m: np.sqrt(2 / o) if _he(m) else np.sqrt(2 / (i + o))
+    ),
+)
+_register_init(
+    "no_none",
+    NONE_ENTRY,
+    "lists without None at index 0",
+    lambda sizes, method, seed: tuple(v[1:] for v in init_normal(sizes, method, seed)),
+)
+_register_init(
+    "bias_1d",
+    ONE_D + r"|shape|\(n_l, ?1\)",
+    "b[l] of shape (n_l,)",
+    lambda sizes, method, seed: (
+        init_normal(sizes, method, seed)[0],
+        [None] + [np.zeros(o) for o in sizes[1:]],
+    ),
+)
+_register_init(
+    "global_legacy_seed_ignored",
+    r"seed|same weights|another seed|other seed",
+    "np.random.randn without seeding (global state)",
+    lambda sizes, method, seed: _init(sizes, method, seed, dist=lambda r, s, shp: s * np.random.randn(*shp)),
+)
 
 
-# =========================================================================== lesson 12: op backward rules
+# ==================== lesson 12: op backward rules
 
 OP = "op-backward"
 
@@ -2265,8 +2615,13 @@ def pow_backward(x, n, grad):
     return grad * n * x ** (n - 1)
 
 
-OPS_RIGHT = {"add": add_backward, "mul": mul_backward, "tanh": tanh_backward, "exp": exp_backward,
-             "pow": pow_backward}
+OPS_RIGHT = {
+    "add": add_backward,
+    "mul": mul_backward,
+    "tanh": tanh_backward,
+    "exp": exp_backward,
+    "pow": pow_backward,
+}
 
 
 def _ops(**replace: Callable) -> dict[str, Callable]:
@@ -2274,63 +2629,142 @@ def _ops(**replace: Callable) -> dict[str, Callable]:
 
 
 CATALOGUE.append(Answer((OP,), "dict_plain", dict(OPS_RIGHT), None, "correct"))
-CATALOGUE.append(Answer((OP,), "dict_full_names", {f"{k}_backward": v for k, v in OPS_RIGHT.items()}, None,
-                        "correct"))
-CATALOGUE.append(Answer((OP,), "namespace_other_formulas", SimpleNamespace(
-    add_backward=lambda x, y, grad: (grad.copy(), 1.0 * grad),
-    mul_backward=lambda x, y, grad: (np.multiply(y, grad), np.multiply(grad, x)),
-    tanh_backward=lambda x, grad: grad / np.cosh(x) ** 2,
-    exp_backward=lambda x, grad: np.exp(x) * grad,
-    pow_backward=lambda x, n, grad: n * x ** n / x * grad), None, "correct"))
-CATALOGUE.append(Answer((OP,), "float32", {
-    "add": lambda x, y, grad: (grad.astype(np.float32), grad.astype(np.float32)),
-    "mul": lambda x, y, grad: ((grad * y).astype(np.float32), (grad * x).astype(np.float32)),
-    "tanh": lambda x, grad: grad.astype(np.float32) * (1 - np.tanh(x.astype(np.float32)) ** 2),
-    "exp": lambda x, grad: grad.astype(np.float32) * np.exp(x.astype(np.float32)),
-    "pow": lambda x, n, grad: grad.astype(np.float32) * np.float32(n) * x.astype(np.float32) ** np.float32(n - 1),
-}, None, "correct"))
+CATALOGUE.append(
+    Answer((OP,), "dict_full_names", {f"{k}_backward": v for k, v in OPS_RIGHT.items()}, None, "correct")
+)
+CATALOGUE.append(
+    Answer(
+        (OP,),
+        "namespace_other_formulas",
+        SimpleNamespace(
+            add_backward=lambda x, y, grad: (grad.copy(), 1.0 * grad),
+            mul_backward=lambda x, y, grad: (np.multiply(y, grad), np.multiply(grad, x)),
+            tanh_backward=lambda x, grad: grad / np.cosh(x) ** 2,
+            exp_backward=lambda x, grad: np.exp(x) * grad,
+            pow_backward=lambda x, n, grad: n * x**n / x * grad,
+        ),
+        None,
+        "correct",
+    )
+)
+CATALOGUE.append(
+    Answer(
+        (OP,),
+        "float32",
+        {
+            "add": lambda x, y, grad: (grad.astype(np.float32), grad.astype(np.float32)),
+            "mul": lambda x, y, grad: ((grad * y).astype(np.float32), (grad * x).astype(np.float32)),
+            "tanh": lambda x, grad: grad.astype(np.float32) * (1 - np.tanh(x.astype(np.float32)) ** 2),
+            "exp": lambda x, grad: grad.astype(np.float32) * np.exp(x.astype(np.float32)),
+            "pow": lambda x, n, grad: (
+                grad.astype(np.float32) * np.float32(n) * x.astype(np.float32) ** np.float32(n - 1)
+            ),
+        },
+        None,
+        "correct",
+    )
+)
 
 
 def _op_bug(name, named, why, **replace):
     CATALOGUE.append(Answer((OP,), name, _ops(**replace), named, why))
 
 
-GRAD_MISSING = r"grad.{0,40}(not multiplied|missing|left out|forgot|ignored|times)|upstream|chain rule|(without|forgot|missing) .{0,10}grad|arriving"
-_op_bug("add_without_grad", GRAD_MISSING, "add returns (1, 1)",
-        add=lambda x, y, grad: (np.ones_like(x), np.ones_like(y)))
-RULES_MIXED = r"mul('s)? rule|add('s)? rule|rules? (of|for) (add|mul)|mixed|swapped (the )?rules|product rule|sum rule"
-_op_bug("add_like_mul", RULES_MIXED, "add returns (grad*y, grad*x): the mul rule",
-        add=lambda x, y, grad: (grad * y, grad * x))
-_op_bug("add_single", r"pair|tuple|two|\(gx, ?gy\)|both|each input", "add returns grad alone",
-        add=lambda x, y, grad: grad)
-_op_bug("mul_swapped", r"swap|x and y|y and x|other input|crossed", "mul returns (grad*x, grad*y)",
-        mul=lambda x, y, grad: (grad * x, grad * y))
+GRAD_MISSING = (
+    r"grad.{0,40}(not multiplied|missing|left out|forgot|ignored|times)|upstream|chain rule|"
+    r"(without|forgot|missing) .{0,10}grad|arriving"
+)
+_op_bug(
+    "add_without_grad",
+    GRAD_MISSING,
+    "add returns (1, 1)",
+    add=lambda x, y, grad: (np.ones_like(x), np.ones_like(y)),
+)
+RULES_MIXED = (
+    r"mul('s)? rule|add('s)? rule|rules? (of|for) (add|mul)|mixed|swapped (the )?rules|product rule|sum rule"
+)
+_op_bug(
+    "add_like_mul",
+    RULES_MIXED,
+    "add returns (grad*y, grad*x): the mul rule",
+    add=lambda x, y, grad: (grad * y, grad * x),
+)
+_op_bug(
+    "add_single",
+    r"pair|tuple|two|\(gx, ?gy\)|both|each input",
+    "add returns grad alone",
+    add=lambda x, y, grad: grad,
+)
+_op_bug(
+    "mul_swapped",
+    r"swap|x and y|y and x|other input|crossed",
+    "mul returns (grad*x, grad*y)",
+    mul=lambda x, y, grad: (grad * x, grad * y),
+)
 _op_bug("mul_without_grad", GRAD_MISSING, "mul returns (y, x)", mul=lambda x, y, grad: (y.copy(), x.copy()))
-_op_bug("mul_like_add", RULES_MIXED, "mul returns (grad, grad): the add rule",
-        mul=lambda x, y, grad: (grad, grad))
+_op_bug(
+    "mul_like_add", RULES_MIXED, "mul returns (grad, grad): the add rule", mul=lambda x, y, grad: (grad, grad)
+)
 _op_bug("mul_sign", SIGN, "mul with the sign flipped", mul=lambda x, y, grad: (-grad * y, -grad * x))
-_op_bug("mul_in_place", MUTATED, "grad *= y: overwrites grad",
-        mul=lambda x, y, grad: _mul_in_place(x, y, grad))
-_op_bug("tanh_one_minus_x2", r"1 ?[-−] ?x|input|output|in place of|at x|tanh\(x\) first|formula",
-        "grad * (1 - x**2): tanh′ at the input", tanh=lambda x, grad: grad * (1 - x ** 2))
-_op_bug("tanh_no_square", r"square|²|\*\*2", "grad * (1 - tanh(x))", tanh=lambda x, grad: grad * (1 - np.tanh(x)))
-_op_bug("tanh_square_outside", r"square|²|\*\*2|parenthes", "grad * (1 - tanh(x))**2",
-        tanh=lambda x, grad: grad * (1 - np.tanh(x)) ** 2)
-_op_bug("tanh_forward_value", r"derivative|tanh′|itself|forward value|tanh\(x\)", "grad * tanh(x)",
-        tanh=lambda x, grad: grad * np.tanh(x))
-_op_bug("tanh_without_grad", GRAD_MISSING, "1 - tanh(x)**2 without grad", tanh=lambda x, grad: 1 - np.tanh(x) ** 2)
+_op_bug(
+    "mul_in_place", MUTATED, "grad *= y: overwrites grad", mul=lambda x, y, grad: _mul_in_place(x, y, grad)
+)
+_op_bug(
+    "tanh_one_minus_x2",
+    r"1 ?[-−] ?x|input|output|in place of|at x|tanh\(x\) first|formula",
+    "grad * (1 - x**2): tanh′ at the input",
+    tanh=lambda x, grad: grad * (1 - x**2),
+)
+_op_bug(
+    "tanh_no_square", r"square|²|\*\*2", "grad * (1 - tanh(x))", tanh=lambda x, grad: grad * (1 - np.tanh(x))
+)
+_op_bug(
+    "tanh_square_outside",
+    r"square|²|\*\*2|parenthes",
+    "grad * (1 - tanh(x))**2",
+    tanh=lambda x, grad: grad * (1 - np.tanh(x)) ** 2,
+)
+_op_bug(
+    "tanh_forward_value",
+    r"derivative|tanh′|itself|forward value|tanh\(x\)",
+    "grad * tanh(x)",
+    tanh=lambda x, grad: grad * np.tanh(x),
+)
+_op_bug(
+    "tanh_without_grad", GRAD_MISSING, "1 - tanh(x)**2 without grad", tanh=lambda x, grad: 1 - np.tanh(x) ** 2
+)
 _op_bug("exp_without_grad", GRAD_MISSING, "exp returns exp(x)", exp=lambda x, grad: np.exp(x))
 _op_bug("exp_plus", r"\+|multipl|product|chain", "grad + exp(x)", exp=lambda x, grad: grad + np.exp(x))
-_op_bug("exp_power_rule", r"power|x ?\*|exp\(x ?[-−] ?1\)|derivative", "grad * x * exp(x - 1): the power rule on exp",
-        exp=lambda x, grad: grad * x * np.exp(x - 1))
-_op_bug("pow_no_factor_n", r"factor n|\bn\b|times n|n ?\*", "grad * x**(n-1)",
-        pow=lambda x, n, grad: grad * x ** (n - 1))
-_op_bug("pow_exponent_not_lowered", r"exponent|n ?[-−] ?1|lower|x\*\*n\b", "grad * n * x**n",
-        pow=lambda x, n, grad: grad * n * x ** n)
-_op_bug("pow_precedence", r"parenthes|precedence|bracket|n ?[-−] ?1|exponent", "grad * n * x ** n - 1",
-        pow=lambda x, n, grad: grad * n * x ** n - 1)
-_op_bug("pow_without_grad", GRAD_MISSING, "n * x**(n-1) without grad", pow=lambda x, n, grad: n * x ** (n - 1))
-_op_bug("tanh_in_place", MUTATED, "np.tanh(x, out=x): overwrites x", tanh=lambda x, grad: _tanh_in_place(x, grad))
+_op_bug(
+    "exp_power_rule",
+    r"power|x ?\*|exp\(x ?[-−] ?1\)|derivative",
+    "grad * x * exp(x - 1): the power rule on exp",
+    exp=lambda x, grad: grad * x * np.exp(x - 1),
+)
+_op_bug(
+    "pow_no_factor_n",
+    r"factor n|\bn\b|times n|n ?\*",
+    "grad * x**(n-1)",
+    pow=lambda x, n, grad: grad * x ** (n - 1),
+)
+_op_bug(
+    "pow_exponent_not_lowered",
+    r"exponent|n ?[-−] ?1|lower|x\*\*n\b",
+    "grad * n * x**n",
+    pow=lambda x, n, grad: grad * n * x**n,
+)
+_op_bug(
+    "pow_precedence",
+    r"parenthes|precedence|bracket|n ?[-−] ?1|exponent",
+    "grad * n * x ** n - 1",
+    pow=lambda x, n, grad: grad * n * x**n - 1,
+)
+_op_bug(
+    "pow_without_grad", GRAD_MISSING, "n * x**(n-1) without grad", pow=lambda x, n, grad: n * x ** (n - 1)
+)
+_op_bug(
+    "tanh_in_place", MUTATED, "np.tanh(x, out=x): overwrites x", tanh=lambda x, grad: _tanh_in_place(x, grad)
+)
 _op_bug("tanh_sign", SIGN, "grad * (tanh(x)**2 - 1)", tanh=lambda x, grad: grad * (np.tanh(x) ** 2 - 1))
 
 
@@ -2342,15 +2776,18 @@ def _mul_in_place(x, y, grad):
 
 def _tanh_in_place(x, grad):
     np.tanh(x, out=x)
-    return grad * (1 - x ** 2)
+    return grad * (1 - x**2)
 
 
-# =========================================================================== held-out variants
-# Added at 23:00 UTC, after the issue-10 helper had named the mistakes above: the same mistakes
+# ==================== held-out variants
+# Added at 22:40 UTC, after the issue-10 helper had named the mistakes above: the same mistakes
 # written another way (or with other numbers), to see whether a diagnosis generalises.
 
 HELD_OUT: list[str] = []
-AT_GRAD = r"(tanh′?|exp)\(grad|at grad\b|of grad\b|(to|on) grad\b|wrong (argument|place)|instead of (at )?x\b|the input x"
+AT_GRAD = (
+    r"(tanh′?|exp)\(grad|at grad\b|of grad\b|(to|on) grad\b|wrong (argument|place)|"
+    r"instead of (at )?x\b|the input x"
+)
 
 
 def held_out(exercise, named: str, why: str = ""):
@@ -2433,8 +2870,11 @@ def relu_prime_ceil_clip(z):
     return np.clip(np.ceil(z), 0, 1)
 
 
-@held_out("output-error-mse", CONSTANT + r"|m ?[-−] ?1|1/m|nan|inf|divid",
-          "divides by m - 1 (the unbiased-variance habit)")
+@held_out(
+    "output-error-mse",
+    CONSTANT + r"|m ?[-−] ?1|1/m|nan|inf|divid",
+    "divides by m - 1 (the unbiased-variance habit)",
+)
 def mse_m_minus_one(z_L, y):
     a = _sig(z_L)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -2453,8 +2893,11 @@ def mse_half_again(z_L, y):
     return 0.5 * (a - y) * a * (1 - a) / z_L.shape[1]
 
 
-@held_out("output-error-bce", CONSTANT + r"|n_l\b|shape\[0\]|number of (rows|units|outputs)|1/m|instead of m\b",
-          "divides by y.shape[0] (n_L) instead of m")
+@held_out(
+    "output-error-bce",
+    CONSTANT + r"|n_l\b|shape\[0\]|number of (rows|units|outputs)|1/m|instead of m\b",
+    "divides by y.shape[0] (n_L) instead of m",
+)
 def bce_divides_by_rows(z_L, y):
     return (_sig(z_L) - y) / y.shape[0]
 
@@ -2469,7 +2912,9 @@ def weight_gradient_einsum_transposed(delta, a_prev):
     return np.einsum("ij,kj->ik", a_prev, delta)
 
 
-@held_out("weight-gradient", CONSTANT + r"|1/m|mean|divided by m", "np.mean of the outer products over the columns")
+@held_out(
+    "weight-gradient", CONSTANT + r"|1/m|mean|divided by m", "np.mean of the outer products over the columns"
+)
 def weight_gradient_mean_loop(delta, a_prev):
     m = delta.shape[1]
     return sum(np.outer(delta[:, j], a_prev[:, j]) for j in range(m)) / m
@@ -2480,8 +2925,11 @@ def bias_gradient_sum_over_m(delta):
     return np.sum(delta, axis=1).reshape(-1, 1) / delta.shape[1]
 
 
-@held_out(BATCH, CONSTANT + "|" + NO_MEAN + r"|1/m|X\.shape\[0\]|n_0|rows|wrong m|instead of m\b",
-          "m = len(X): divides by n_0 instead of m")
+@held_out(
+    BATCH,
+    CONSTANT + "|" + NO_MEAN + r"|1/m|X\.shape\[0\]|n_0|rows|wrong m|instead of m\b",
+    "m = len(X): divides by n_0 instead of m",
+)
 def backward_batch_m_is_rows(W, b, X, Y):
     L = len(W) - 1
     m = len(X)
@@ -2496,7 +2944,9 @@ def backward_batch_m_is_rows(W, b, X, Y):
     return dW, db
 
 
-@held_out(UPDATE, MUTATED, "W_new = W.copy(): a shallow copy, then W_new[l] -= ... changes the caller's arrays")
+@held_out(
+    UPDATE, MUTATED, "W_new = W.copy(): a shallow copy, then W_new[l] -= ... changes the caller's arrays"
+)
 def update_shallow_copy(W, b, dW, db, learning_rate):
     W_new, b_new = W.copy(), b.copy()
     for l in range(1, len(W)):
@@ -2505,45 +2955,71 @@ def update_shallow_copy(W, b, dW, db, learning_rate):
     return W_new, b_new
 
 
-@held_out("softmax-output-error", r"whole (array|batch|matrix)|all (the )?entries|entire|axis|sums? to 1|normali[sz]ed over",
-          "shifted per column, but normalised by e.sum() over the whole array")
+@held_out(
+    "softmax-output-error",
+    r"whole (array|batch|matrix)|all (the )?entries|entire|axis|sums? to 1|normali[sz]ed over",
+    "shifted per column, but normalised by e.sum() over the whole array",
+)
 def softmax_shift_then_whole_sum(z_L, Y):
     e = np.exp(z_L - z_L.max(axis=0, keepdims=True))
     return (e / e.sum() - Y) / z_L.shape[1]
 
 
-@held_out("softmax-output-error", CONSTANT + r"|n_l\b|shape\[0\]|number of (rows|units|outputs|classes)|1/m|instead of m\b",
-          "divides by Y.shape[0] (classes)")
+@held_out(
+    "softmax-output-error",
+    CONSTANT + r"|n_l\b|shape\[0\]|number of (rows|units|outputs|classes)|1/m|instead of m\b",
+    "divides by Y.shape[0] (classes)",
+)
 def softmax_divides_by_classes(z_L, Y):
     e = np.exp(z_L - z_L.max(axis=0, keepdims=True))
     return (e / e.sum(axis=0, keepdims=True) - Y) / Y.shape[0]
 
 
-@held_out("init-weights", r"variance|half|factor|1/\(n|too small|Xavier|\bHe\b", "Xavier as 1/(n_in + n_out): half the variance")
+@held_out(
+    "init-weights",
+    r"variance|half|factor|1/\(n|too small|Xavier|\bHe\b",
+    "Xavier as 1/(n_in + n_out): half the variance",
+)
 def init_xavier_without_two(sizes, method, seed):
     return _init(sizes, method, seed, std=lambda i, o, m: np.sqrt(2 / i) if _he(m) else np.sqrt(1 / (i + o)))
 
 
-@held_out("init-weights", r"√3|sqrt\(3\)|uniform|limit|variance|too large", "the uniform limit √(6/(n_in+n_out)) used as a std")
+@held_out(
+    "init-weights",
+    r"√3|sqrt\(3\)|uniform|limit|variance|too large",
+    "the uniform limit √(6/(n_in+n_out)) used as a std",
+)
 def init_limit_as_std(sizes, method, seed):
     return _init(sizes, method, seed, std=lambda i, o, m: np.sqrt(6 / i) if _he(m) else np.sqrt(6 / (i + o)))
 
 
 for _name, _named, _why, _rep in (
-    ("pow_factor_n_minus_1", r"factor n|\bn\b|times n|n ?\*|n ?[-−] ?1", "grad * (n - 1) * x**(n - 1)",
-     {"pow": lambda x, n, grad: grad * (n - 1) * x ** (n - 1)}),
-    ("mul_both_x", r"swap|x and y|y and x|other input|crossed|same", "mul returns (grad*x, grad*x)",
-     {"mul": lambda x, y, grad: (grad * x, grad * x)}),
-    ("tanh_at_grad", AT_GRAD, "grad * (1 - tanh(grad)**2)",
-     {"tanh": lambda x, grad: grad * (1 - np.tanh(grad) ** 2)}),
-    ("exp_of_grad", AT_GRAD, "grad * exp(grad)",
-     {"exp": lambda x, grad: grad * np.exp(grad)}),
+    (
+        "pow_factor_n_minus_1",
+        r"factor n|\bn\b|times n|n ?\*|n ?[-−] ?1",
+        "grad * (n - 1) * x**(n - 1)",
+        {"pow": lambda x, n, grad: grad * (n - 1) * x ** (n - 1)},
+    ),
+    (
+        "mul_both_x",
+        r"swap|x and y|y and x|other input|crossed|same",
+        "mul returns (grad*x, grad*x)",
+        {"mul": lambda x, y, grad: (grad * x, grad * x)},
+    ),
+    (
+        "tanh_at_grad",
+        AT_GRAD,
+        "grad * (1 - tanh(grad)**2)",
+        {"tanh": lambda x, grad: grad * (1 - np.tanh(grad) ** 2)},
+    ),
+    ("exp_of_grad", AT_GRAD, "grad * exp(grad)", {"exp": lambda x, grad: grad * np.exp(grad)}),
 ):
     _op_bug(_name, _named, _why, **_rep)
     HELD_OUT.append(CATALOGUE[-1].id)
 
 
 # --------------------------------------------------------------------------- control answers
+
 
 def perturbed(value: Any) -> Any:
     """A wrong answer with no pattern: every array entry scaled by 1 + 0.3 sin(1.7 k + 0.4)."""

@@ -23,9 +23,10 @@ from collections import defaultdict
 from types import SimpleNamespace
 
 import grader_catalogue as cat
+import numpy as np
 import pytest
 
-from bpkit.grader import EXERCISES, run_check
+from bpkit.grader import EXERCISES, Case, run_check
 
 BUG_SEEDS = (0, 1, 2)
 N_SEEDS = 1000
@@ -84,6 +85,7 @@ def report(eid: str, fn, seed: int) -> tuple[bool, str]:
 
 # --------------------------------------------------------------------------- the catalogue's shape
 
+
 def _covered():
     return {cat.exercise_id(a, EXERCISES) for a in cat.CATALOGUE} - {None}
 
@@ -106,6 +108,7 @@ def test_answer_names_are_unique_within_an_exercise():
 
 # --------------------------------------------------------------------------- wrong answers
 
+
 @pytest.mark.parametrize("answer", BUGGY, ids=lambda a: a.id)
 def test_wrong_answer_fails_and_is_named(answer):
     eid = _exercise(answer)
@@ -113,7 +116,8 @@ def test_wrong_answer_fails_and_is_named(answer):
         passed, text = report(eid, answer.fn, seed)
         assert not passed, f"PASSED on seed {seed}: {answer.why}\n{text}"
         assert re.search(answer.named, text, re.IGNORECASE), (
-            f"seed {seed}: failed without naming it ({answer.why}; wanted /{answer.named}/):\n{text}")
+            f"seed {seed}: failed without naming it ({answer.why}; wanted /{answer.named}/):\n{text}"
+        )
 
 
 def _controls():
@@ -131,12 +135,16 @@ def _controls():
 def test_a_name_regex_is_not_boilerplate(eid, answer, every):
     passed, text = report(eid, cat.control(answer, every), 0)
     assert not passed, text
-    loose = [a.name for a in BUGGY if cat.exercise_id(a, EXERCISES) == eid
-             and re.search(a.named, text, re.IGNORECASE)]
+    loose = [
+        a.name
+        for a in BUGGY
+        if cat.exercise_id(a, EXERCISES) == eid and re.search(a.named, text, re.IGNORECASE)
+    ]
     assert not loose, (loose, text)
 
 
 # --------------------------------------------------------------------------- correct answers
+
 
 @pytest.mark.parametrize("answer", CORRECT, ids=lambda a: a.id)
 def test_correct_answer_passes_every_seed(answer):
@@ -151,13 +159,56 @@ def test_correct_answer_passes_every_seed(answer):
     assert not failures, f"{len(failures)} of {N_SEEDS} seeds fail: {failures[:3]}"
 
 
+KINKED = {"relu-prime": "z", "output-error": "z_L", "backprop-error": "z"}
+NEAR_KINK = (0.0, 1e-12, -1e-12, 1e-9, -1e-9, 1e-7, -1e-7, 3e-6, -3e-6, 2e-5, -2e-5)
+
+
+def _relu_cases(eid: str, seeds: range):
+    """The seeds' ReLU cases with a third of the inputs to ReLU at 0 or within a step of it."""
+    name = KINKED[eid]
+    for seed in seeds:
+        for case in EXERCISES[eid].make_cases(seed, 3):
+            if eid != "relu-prime" and "relu" not in str(case.meta.get("activation", case.description)):
+                continue
+            rng = np.random.default_rng(seed)
+            arrays = {k: np.array(v, dtype=np.float64) for k, v in case.arrays.items()}
+            flat = arrays[name].reshape(-1)
+            k = max(1, flat.size // 3)
+            flat[rng.choice(flat.size, k, replace=False)] = rng.choice(NEAR_KINK, k)
+            yield (
+                seed,
+                Case(
+                    case.exercise,
+                    case.index,
+                    case.seed,
+                    arrays,
+                    dict(case.meta),
+                    case.description + ", near the kink",
+                ),
+            )
+
+
+@pytest.mark.parametrize("answer", [a for a in CORRECT if a.exercises[0] in KINKED], ids=lambda a: a.id)
+def test_correct_answer_passes_at_and_near_the_relu_kink(answer):
+    """The stated convention is ReLU′(0) = 0; a gradient within a step of the kink may take either slope."""
+    eid = _exercise(answer)
+    fn = as_student(eid, answer.fn)
+    failures = []
+    for seed, case in _relu_cases(eid, range(150)):
+        result = run_check(eid, fn, cases=[case])
+        if not result.passed:
+            failures.append((seed, str(result)[:400]))
+    assert not failures, f"{len(failures)} cases fail: {failures[:2]}"
+
+
 # --------------------------------------------------------------------------- the summary for FINDINGS.md
+
 
 def _first_line(text: str) -> str:
     """The first failing case's diagnosis and its first line of explanation."""
     lines = text.splitlines()
     at = next((i for i, x in enumerate(lines) if x.startswith(("All ", "Case ", "Cases "))), 1)
-    return " / ".join(x.strip() for x in lines[at:at + 2])[:240]
+    return " / ".join(x.strip() for x in lines[at : at + 2])[:240]
 
 
 def summary(exercises: list[str], n_seeds: int) -> str:
@@ -180,7 +231,7 @@ def summary(exercises: list[str], n_seeds: int) -> str:
                 passed.append(f"`{a.name}`{tag} ({a.why}) PASSES on seed(s) {seeds}")
             elif not all(re.search(a.named, t, re.I) for _, t in verdicts):
                 t = next(t for _, t in verdicts if not re.search(a.named, t, re.I))
-                unnamed.append(f"`{a.name}`{tag} ({a.why}): said \"{_first_line(t)}\"")
+                unnamed.append(f'`{a.name}`{tag} ({a.why}): said "{_first_line(t)}"')
                 counts["held-out unnamed" if tag else "original unnamed"] += 1
             else:
                 named += 1
@@ -198,12 +249,14 @@ def summary(exercises: list[str], n_seeds: int) -> str:
         counts["unnamed"] += len(unnamed)
         counts["passed"] += len(passed)
         counts["correct-failing"] += len(bad)
-        rows.append(f"### {eid}: {named} named, {len(unnamed)} unnamed, {len(passed)} PASS; "
-                    f"{len(bad)} correct answers failing")
+        rows.append(
+            f"### {eid}: {named} named, {len(unnamed)} unnamed, {len(passed)} PASS; "
+            f"{len(bad)} correct answers failing"
+        )
         rows += [f"- PASS: {x}" for x in passed] + [f"- unnamed: {x}" for x in unnamed]
         rows += [f"- correct fails: {x}" for x in bad]
         rows.append("")
-        print("\n".join(rows[-(len(passed) + len(unnamed) + len(bad) + 2):]), file=sys.stderr, flush=True)
+        print("\n".join(rows[-(len(passed) + len(unnamed) + len(bad) + 2) :]), file=sys.stderr, flush=True)
     rows.insert(1, f"totals: {dict(counts)}")
     return "\n".join(rows)
 
@@ -214,5 +267,5 @@ if __name__ == "__main__":
     if "--seeds" in args:
         i = args.index("--seeds")
         seeds = int(args[i + 1])
-        del args[i:i + 2]
+        del args[i : i + 2]
     print(summary(args, seeds))
