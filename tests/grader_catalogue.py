@@ -3018,6 +3018,215 @@ for _name, _named, _why, _rep in (
     HELD_OUT.append(CATALOGUE[-1].id)
 
 
+# ==================== held-out variants, second batch (added 22:55 UTC)
+
+
+@held_out(
+    "forward-step", BIAS_FORWARD + r"|\ba\b.{0,30}\bb\b", "z has b, but a = sigma(W @ a_prev) forgets it"
+)
+def forward_step_b_only_in_z(W, a_prev, b, sigma):
+    z = W @ a_prev + b
+    return z, sigma(W @ a_prev)
+
+
+@held_out("forward-step", SIGN + r"|[-−] ?b\b|minus b|subtract", "z = W @ a_prev - b")
+def forward_step_minus_b(W, a_prev, b, sigma):
+    z = W @ a_prev - b
+    return z, sigma(z)
+
+
+@held_out(
+    "numerical-gradient",
+    r"h ?/ ?2|half (the )?step|step (of )?h/2|2h",
+    "(f(x + h/2) - f(x - h/2)) / h: a central difference, but not the one asked for",
+)
+def numgrad_half_steps(f, x, h=1e-5):
+    return numgrad_copy_loop(f, x, h / 2)
+
+
+@held_out(
+    "output-error-mse",
+    r"tanh|1 ?[-−] ?a ?(²|\*\*2|\^2)|wrong (activation|derivative)",
+    "tanh′ (1 - a²) for the sigmoid output",
+)
+def mse_tanh_prime(z_L, y):
+    a = _sig(z_L)
+    return (a - y) * (1 - a**2) / z_L.shape[1]
+
+
+@held_out("output-error-bce", AXIS + "|" + BATCH_ONLY + r"|mean", "np.mean over axis 0: (1, m)")
+def bce_mean_axis0(z_L, y):
+    return np.mean(_sig(z_L) - y, axis=0, keepdims=True)
+
+
+@held_out(
+    "weight-gradient", r"transpos|does not fit|order|a_prev\.T", "delta.T @ a_prev: the product does not fit"
+)
+def weight_gradient_deltaT(delta, a_prev):
+    return delta.T @ a_prev
+
+
+@held_out(
+    "bias-gradient",
+    AXIS + r"|\(m, ?1\)|axis 0|over the (units|rows)",
+    "delta.sum(axis=0).reshape(-1, 1): (m, 1)",
+)
+def bias_gradient_axis0_column(delta):
+    return delta.sum(axis=0).reshape(-1, 1)
+
+
+@good_held_out("softmax-output-error")
+def softmax_over_Y_sum(z_L, Y):
+    e = np.exp(z_L - z_L.max(axis=0, keepdims=True))
+    return (e / e.sum(axis=0, keepdims=True) - Y) / Y.sum()  # one-hot: Y.sum() is m
+
+
+@held_out("softmax-output-error", r"\blog\b|log[- ]?softmax|log\(", "(log softmax - Y)/m")
+def softmax_log_probabilities(z_L, Y):
+    top = z_L.max(axis=0, keepdims=True)
+    log_p = z_L - top - np.log(np.exp(z_L - top).sum(axis=0, keepdims=True))
+    return (log_p - Y) / z_L.shape[1]
+
+
+@held_out(
+    UPDATE,
+    r"\bdW\b|\bdb\b|wrong gradient|updated with dW|each parameter|its own gradient",
+    "b - lr dW: the wrong gradient (broadcasts to W's shape)",
+)
+def update_b_with_dW(W, b, dW, db, learning_rate):
+    return (
+        [None] + [W[l] - learning_rate * dW[l] for l in range(1, len(W))],
+        [None] + [b[l] - learning_rate * dW[l] for l in range(1, len(b))],
+    )
+
+
+@held_out(UPDATE, r"swap|order|\(W_new, ?b_new\)|other way|pair", "returns (b_new, W_new)")
+def update_swapped(W, b, dW, db, learning_rate):
+    W_new, b_new = update_comprehension(W, b, dW, db, learning_rate)
+    return b_new, W_new
+
+
+@good_held_out("init-weights")
+def init_drawn_transposed(sizes, method, seed):
+    rng = np.random.default_rng(seed)
+    W, b = [None], [None]
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        std = np.sqrt(2 / n_in) if _he(method) else np.sqrt(2 / (n_in + n_out))
+        W.append(np.ascontiguousarray(rng.normal(0.0, std, (n_in, n_out)).T))  # drawn (in, out), then .T
+        b.append(np.zeros((n_out, 1)))
+    return W, b
+
+
+@held_out("init-weights", r"bias|\bb\b|zero", "biases all 1")
+def init_bias_ones(sizes, method, seed):
+    W, _ = init_normal(sizes, method, seed)
+    return W, [None] + [np.ones((o, 1)) for o in sizes[1:]]
+
+
+def backward_delta_never_moves(W, b, X, Y):
+    """Computes δ of the layer below but never assigns it back: every layer gets δ[L]."""
+    L = len(W) - 1
+    m = X.shape[1]
+    z, a = _forward(W, b, X)
+    delta = (a[L] - Y) * _sigp(z[L]) / m
+    dW, db = [None] * (L + 1), [None] * (L + 1)
+    for l in range(L, 0, -1):
+        dW[l] = delta @ a[l - 1].T
+        db[l] = delta.sum(axis=1, keepdims=True)
+        if l > 1:
+            delta_below = (W[l].T @ delta) * _sigp(z[l - 1])  # noqa: F841 -- never assigned back
+    return dW, db
+
+
+DELTA_STALE = (
+    r"not (updated|propagated|passed|moved)|same δ|δ\[L\]|never (updated|changes)|stale|"
+    r"Equation 2 (is )?(missing|never)|layer below"
+)
+for _ex in BACKWARD_IDS:
+    for _name, _named, _why, _fn in (
+        (
+            "delta_never_moves",
+            DELTA_STALE,
+            "δ of the layer below computed but not assigned",
+            backward_delta_never_moves,
+        ),
+        (
+            "z_formula_eq2_only",
+            FORMULA_OF_A_WITH_Z,
+            "z(1 - z) in Equation 2 only",
+            make_backward(hidden_prime="z-formula"),
+        ),
+        ("factor_three", CONSTANT + r"|3 ?×|× ?3|three times|factor (of )?3", "3 (a - y)", make_backward(factor=3.0)),
+    ):
+        CATALOGUE.append(Answer((_ex,), _name, _fn, _named, _why))
+        HELD_OUT.append(CATALOGUE[-1].id)
+
+
+def _backward_fixed_tanh_prime_square_outside(W, b, X, Y):
+    L = len(W) - 1
+    m = X.shape[1]
+    z, a = _forward(W, b, X, hidden=np.tanh)
+    delta = (a[L] - Y) * a[L] * (1 - a[L]) / m
+    dW, db = [None] * (L + 1), [None] * (L + 1)
+    for l in range(L, 0, -1):
+        dW[l] = delta @ a[l - 1].T
+        db[l] = delta.sum(axis=1, keepdims=True)
+        if l > 1:
+            delta = (W[l].T @ delta) * (1 - a[l - 1]) ** 2
+    return dW, db
+
+
+CATALOGUE.append(
+    Answer(
+        (FIXED,),
+        "tanh_prime_square_outside",
+        _backward_fixed_tanh_prime_square_outside,
+        r"square|²|\*\*2|\(1 ?[-−] ?a\)",
+        "(1 - a)**2 for tanh′",
+    )
+)
+HELD_OUT.append(CATALOGUE[-1].id)
+CATALOGUE.append(
+    Answer(
+        (FIXED,),
+        "z_formula_at_output",
+        make_backward(hidden="tanh", out_prime="z-formula"),
+        FORMULA_OF_A_WITH_Z,
+        "z(1 - z) for the output's σ′",
+    )
+)
+HELD_OUT.append(CATALOGUE[-1].id)
+
+for _name, _named, _why, _rep in (
+    (
+        "add_minus",
+        SIGN + r"|subtract|[-−] ?grad",
+        "add returns (grad, -grad)",
+        {"add": lambda x, y, grad: (grad, -grad)},
+    ),
+    (
+        "pow_exponent_raised",
+        r"exponent|n ?[-−] ?1|lower|n ?\+ ?1",
+        "grad * n * x**(n + 1)",
+        {"pow": lambda x, n, grad: grad * n * x ** (n + 1)},
+    ),
+    (
+        "exp_divided",
+        r"divid|exp\(-x\)|exp\([-−]x\)|inverse|reciprocal|sign",
+        "grad / exp(x)",
+        {"exp": lambda x, grad: grad / np.exp(x)},
+    ),
+    (
+        "mul_both_y",
+        r"swap|x and y|y and x|other input|crossed|same",
+        "mul returns (grad*y, grad*y)",
+        {"mul": lambda x, y, grad: (grad * y, grad * y)},
+    ),
+):
+    _op_bug(_name, _named, _why, **_rep)
+    HELD_OUT.append(CATALOGUE[-1].id)
+
+
 # --------------------------------------------------------------------------- control answers
 
 
