@@ -99,7 +99,8 @@ NO_MEAN = (
 TWICE_MEAN = r"twice|two times|1/m²|1/m\^2|m²|m\*\*2|double"
 BATCH_ONLY = (
     r"for one example|one example but|wrong for a batch|for a batch|over the batch|across the batch|"
-    r"the batch (axis|dimension)|first (column|example)|only (the )?(first|one) (column|example)|"
+    r"the batch (axis|dimension)|batch axis|one per example|first (column|example)|"
+    r"only (the )?(first|one) (column|example)|"
     r"single column|each column|every column|m ?> ?1|m ?≥ ?2|sum(med)? over (the )?(columns|examples)|"
     r"columns? (are|is) (summed|dropped|ignored)"
 )
@@ -574,7 +575,7 @@ def numgrad_sign(f, x, h=1e-5):
     "no float conversion: an integer x rounds x ± h",
 )
 def numgrad_no_float(f, x, h=1e-5):
-    x = x.copy()  # keeps an integer dtype
+    x = x.copy()
     g = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         old = x[i]
@@ -1393,7 +1394,7 @@ def weight_gradient_first_column(delta, a_prev):
 def weight_gradient_loop_overwrites(delta, a_prev):
     out = None
     for j in range(delta.shape[1]):
-        out = np.outer(delta[:, j], a_prev[:, j])  # = instead of +=
+        out = np.outer(delta[:, j], a_prev[:, j])
     return out
 
 
@@ -1776,7 +1777,7 @@ def backward_mutates_W(W, b, X, Y):
         dW[l] = delta @ a[l - 1].T
         db[l] = delta.sum(axis=1, keepdims=True)
         if l > 1:
-            W[l] = W[l].T  # "transposed once, used below"
+            W[l] = W[l].T
             delta = (W[l] @ delta) * _sigp(z[l - 1])
     return dW, db
 
@@ -3134,12 +3135,12 @@ def backward_delta_never_moves(W, b, X, Y):
         dW[l] = delta @ a[l - 1].T
         db[l] = delta.sum(axis=1, keepdims=True)
         if l > 1:
-            delta_below = (W[l].T @ delta) * _sigp(z[l - 1])  # noqa: F841 -- never assigned back
+            delta_below = (W[l].T @ delta) * _sigp(z[l - 1])  # noqa: F841
     return dW, db
 
 
 DELTA_STALE = (
-    r"not (updated|propagated|passed|moved)|same δ|δ\[L\]|never (updated|changes)|stale|"
+    r"not (updated|propagated|passed|moved)|same δ|(?-i:δ\[L\])|never (updated|changes)|stale|"
     r"Equation 2 (is )?(missing|never)|layer below"
 )
 for _ex in BACKWARD_IDS:
@@ -3156,7 +3157,12 @@ for _ex in BACKWARD_IDS:
             "z(1 - z) in Equation 2 only",
             make_backward(hidden_prime="z-formula"),
         ),
-        ("factor_three", CONSTANT + r"|3 ?×|× ?3|three times|factor (of )?3", "3 (a - y)", make_backward(factor=3.0)),
+        (
+            "factor_three",
+            CONSTANT + r"|3 ?×|× ?3|three times|factor (of )?3",
+            "3 (a - y)",
+            make_backward(factor=3.0),
+        ),
     ):
         CATALOGUE.append(Answer((_ex,), _name, _fn, _named, _why))
         HELD_OUT.append(CATALOGUE[-1].id)
