@@ -3233,6 +3233,61 @@ for _name, _named, _why, _rep in (
     HELD_OUT.append(CATALOGUE[-1].id)
 
 
+# ==================== held-out variants, third batch (added 23:10 UTC)
+
+
+@held_out(UPDATE, SIGN + r"|ascent|\+ ?learning", "W right, but b + lr db")
+def update_sign_in_b_only(W, b, dW, db, learning_rate):
+    return (
+        [None] + [W[l] - learning_rate * dW[l] for l in range(1, len(W))],
+        [None] + [b[l] + learning_rate * db[l] for l in range(1, len(b))],
+    )
+
+
+@held_out("forward-step", TRANSPOSED, "returns (z, a.T)")
+def forward_step_a_transposed(W, a_prev, b, sigma):
+    z = W @ a_prev + b
+    return z, sigma(z).T
+
+
+@held_out("backprop-error", r"twice|square|σ′²|σ′ ?\(z\) ?(\*\*|²)|two factors", "σ′(z) multiplied in twice")
+def backprop_sigma_prime_twice(W_next, delta_next, z, sigma_prime):
+    return (W_next.T @ delta_next) * sigma_prime(z) * sigma_prime(z)
+
+
+def _sign_in_eq2(hidden):
+    h_p = {"sigmoid": lambda a: a * (1 - a), "tanh": lambda a: 1 - a**2}[hidden]
+    h_f = {"sigmoid": _sig, "tanh": np.tanh}[hidden]
+
+    def backward(W, b, X, Y):
+        L = len(W) - 1
+        m = X.shape[1]
+        z, a = _forward(W, b, X, hidden=h_f)
+        delta = (a[L] - Y) * a[L] * (1 - a[L]) / m
+        dW, db = [None] * (L + 1), [None] * (L + 1)
+        for l in range(L, 0, -1):
+            dW[l] = delta @ a[l - 1].T
+            db[l] = delta.sum(axis=1, keepdims=True)
+            if l > 1:
+                delta = -(W[l].T @ delta) * h_p(a[l - 1])
+        return dW, db
+
+    return backward
+
+
+for _ex, _hidden in (("backward", "sigmoid"), ("backward-batch", "sigmoid"), (FIXED, "tanh")):
+    CATALOGUE.append(
+        Answer(
+            (_ex,),
+            "sign_in_eq2_only",
+            _sign_in_eq2(_hidden),
+            SIGN,
+            "Equation 2 with a minus sign (δ flips sign every layer)",
+        )
+    )
+    HELD_OUT.append(CATALOGUE[-1].id)
+
+
 # --------------------------------------------------------------------------- control answers
 
 
