@@ -30,7 +30,7 @@ from bpkit.export.nbgrader_course import (
     course_notebook,
     parse_group,
 )
-from bpkit.grader import EXERCISES, hidden_seed, run_check
+from bpkit.grader import EXERCISES, hidden_seed, hints_off, hints_on, run_check
 from bpkit.grader.result import Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,7 +122,11 @@ def test_the_test_cell_gives_the_checks_score_times_the_points(body, points, cap
     score = run_check("output-error", ns["output_error"]).score
     assert points == pytest.approx(2.0 * score, abs=1e-4)
     out = capsys.readouterr()
-    assert str(run_check("output-error", ns["output_error"])) in out.out    # the lesson's report
+    hints_off()                        # graded output carries no pointer to the lesson's hints
+    try:
+        assert str(run_check("output-error", ns["output_error"])) in out.out    # the lesson's report
+    finally:
+        hints_on()
     assert out.err == ""
 
 
