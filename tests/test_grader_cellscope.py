@@ -76,3 +76,14 @@ def test_in_a_real_kernel(tmp_path):
     NotebookClient(nb, timeout=60, kernel_name="python3", resources=resources).execute()
     out = "".join(o.get("text", "") for o in nb.cells[2].outputs)
     assert "PASSED" in out and other_cell_message("sigmoid", ["logistic"]) in out
+
+
+def test_the_trusted_side_parses_only_through_the_serialised_parse():
+    """bpkit grade parses cells in threads; CPython 3.11's ast.parse is not thread-safe (a SystemError,
+    "AST constructor recursion depth mismatch", was seen grading), so only cellscope.parse may call it."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "bpkit"
+    callers = [p.relative_to(root).as_posix() for folder in ("instructor", "export", "grader")
+               for p in (root / folder).rglob("*.py") if "ast.parse(" in p.read_text(encoding="utf-8")]
+    assert callers == ["grader/cellscope.py"]

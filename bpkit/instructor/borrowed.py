@@ -32,6 +32,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from ..grader.cellscope import parse
+
 #: Library names that compute what an exercise asks for, beyond the function's own name.
 EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "sigmoid": ("sigmoid.forward",),
@@ -56,7 +58,7 @@ def targets(function: str) -> set[str]:
 
 def _parse(source: str) -> ast.Module | None:
     try:
-        return ast.parse(source)
+        return parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 

@@ -50,10 +50,11 @@ import json
 import os
 import re
 import stat
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..grader.cellscope import parse
 
 #: A lesson's file name: two digits, a dash, a topic without underscores.
 _LESSON = r"(?P<lesson>\d{2})-[^_/\\]*"
@@ -325,15 +326,9 @@ def _tags(cell) -> list[str]:
     return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
 
 
-#: Submissions are graded in threads; CPython's parser is not documented as safe to
-#: run concurrently (a SystemError was seen once under load), so parsing is serialised.
-_PARSE_LOCK = threading.Lock()
-
-
 def _parse(source: str) -> tuple[ast.Module | None, str | None]:
     try:
-        with _PARSE_LOCK:
-            return ast.parse(source), None
+        return parse(source), None          # serialised: submissions are parsed in threads
     except SyntaxError as err:
         where = f"line {err.lineno}" if err.lineno else "its cell"
         return None, f"SyntaxError at {where}: {err.msg}"

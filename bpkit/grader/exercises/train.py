@@ -29,7 +29,8 @@ How it is judged (the learner's function is untrusted and never judges itself):
   data the learner never sees. What was logged only ever names a mistake: a
   forged log still has to come with the weights a correct loop gives.
 
->>> case = TrainExercise().make_cases(seed=0, n=1)[0]
+>>> from bpkit.grader import EXERCISES, check_train
+>>> case = EXERCISES["train"].make_cases(seed=0, n=1)[0]
 >>> print(case.description)
 sizes 3-4-1, X (3, 26), 3 epochs of minibatches (5 of 5 and one of 1), learning_rate 2, seed 1549430852
 >>> from bpkit.mine import reference_train
@@ -435,9 +436,9 @@ _HINTS = (
     "Follow the pseudo-code of section 2: initialise once; then for each epoch shuffle, cut the "
     "shuffled columns into minibatches, and for each minibatch take a gradient and an update; after "
     "the epoch, the loss on all of X.",
-    "Make rng = np.random.default_rng(seed) once, before the epochs, and draw order = rng.permutation(m) "
-    "at the start of each epoch. A minibatch is idx = order[start:start + batch_size] for start in "
-    "range(0, m, batch_size): the same idx for X and for Y.",
+    "Make one seeded generator (np.random.default_rng) before the epochs, and at the start of each "
+    "epoch draw a fresh permutation of the m column indices from it. Cut that permutation into "
+    "consecutive slices of batch_size (the last may be shorter), and index X and Y with the same slice.",
     "In each minibatch, first the gradient at the current weights, then the update, and keep what "
     "update_parameters returns (W, b = ...). After the epoch's last update, send all of X through the "
     "layers with parts.forward_step and parts.sigmoid, and append the mean over the m columns of "
