@@ -14,6 +14,8 @@ README says a fork bomb is not contained there.
 from __future__ import annotations
 
 import os
+import signal
+import time
 
 #: Processes and threads one server's sandbox may hold at once.
 MAX_TASKS = 512
@@ -58,10 +60,38 @@ def join(path: str) -> None:
         f.write(str(os.getpid()))
 
 
-def remove(path: str | None) -> None:
-    """Remove an (empty) group; nothing if it is still in use or gone."""
-    if path:
+def _kill_all(path: str) -> None:
+    """SIGKILL every process still in the group (what a fork bomb left as its server ended)."""
+    try:
+        with open(os.path.join(path, "cgroup.procs")) as f:
+            pids = [int(p) for p in f.read().split()]
+    except (OSError, ValueError):
+        return
+    for pid in pids:
         try:
-            os.rmdir(path)
+            os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
+
+
+def remove(path: str | None, wait: float = 5.0) -> None:
+    """Remove a group once it is empty, killing what is left in it, for at most ``wait`` seconds.
+
+    A group that still holds processes cannot be removed; processes killed a
+    moment ago may not have left it yet, so this retries instead of leaving
+    the group behind.
+    """
+    if not path:
+        return
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            os.rmdir(path)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                return
+            _kill_all(path)
+            time.sleep(0.05)
