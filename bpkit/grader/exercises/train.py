@@ -72,10 +72,8 @@ RTOL = 1e-8
 # --------------------------------------------------------------------------- the grader's own parts
 
 def sigmoid(z: Array) -> Array:
-    """σ(z) = 1 / (1 + e^(-z)), without overflow."""
-    z = np.asarray(z, dtype=np.float64)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    """σ(z) = 1 / (1 + e^(-z)) = (1 + tanh(z/2)) / 2: one ufunc, without overflow."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
 
 
 def forward_step(W: Array, a_prev: Array, b: Array, sigma: Callable) -> tuple[Array, Array]:
@@ -489,7 +487,7 @@ class TrainExercise(Exercise):
         n_1 = int(rng.choice([n for n in range(4, 8) if n != n_0]))
         sizes = [n_0, n_1, n_L]
         B = int(rng.choice(BATCH_SIZES))
-        k = int(rng.integers(5, 9))
+        k = int(rng.integers(3, 6))                  # minibatches per epoch: few, so the check stays fast
         m = B * k if index % 3 == 1 else B * k + int(rng.integers(1, B))   # case 2: m a multiple of B
         classes = max(2, n_L)
         centres = rng.standard_normal((classes, n_0))
