@@ -169,6 +169,10 @@ class NumericalGradientExercise(Exercise):
                     "your values are h² times the central difference: (fp - fm) / 2 * h divides by "
                     "2 and then "
                     "multiplies by h; put the denominator in brackets, / (2 * h).", {"grad": cen * h * h}),
+            Mistake("half-steps", "steps of h/2: (f(x + h/2) − f(x − h/2)) / h",
+                    "your values are the central difference with steps of h/2; the exercise asks for "
+                    "x ± h, divided by 2h.",
+                    {"grad": loop(lambda v, i: (at(v.copy(), i, h / 2) - at(v.copy(), i, -h / 2)) / h)}),
             Mistake("divided-by-h-squared", "divided by 2h²",
                     "your values are 1/h times the central difference: divide by 2h, not 2h² (h**2).",
                     {"grad": cen / h}),
@@ -179,6 +183,12 @@ class NumericalGradientExercise(Exercise):
                 "x is an integer array in this case, so x[i] + h was stored as an integer and the step "
                 "was lost: work on a float copy, x = x.astype(float).",
                 {"grad": _integer_steps(f, x, h)}))
+            out.insert(0, Mistake(
+                "integer-input", "integer x: the step was rounded away (and grad is an integer array)",
+                "x is an integer array in this case, so x[i] + h was stored as an integer and the step "
+                "was lost, and np.zeros_like(x) made grad integer too: work on a float64 copy, "
+                "x = x.astype(float), before np.zeros_like(x).",
+                {"grad": np.trunc(_integer_steps(f, x, h))}))
         if h != 1e-5:
             h5 = 1e-5
             out.insert(0, Mistake(
