@@ -11,6 +11,7 @@ mistakes are those of backward_variant -- alone and in pairs.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -286,6 +287,10 @@ def backward_mistakes(case) -> list[Mistake]:
     return out
 
 
+#: W[l].T with a plain loop index (no offset): the weight a loop standing at layer l needs.
+_BARE_W_T = re.compile(r"\bW\[\s*[A-Za-z_]\w*\s*\]\s*\.T")
+
+
 def _layer_shape_cause(case, spec, got: tuple[int, ...]) -> tuple[str, str] | None:
     """dW[l] shaped like db[l] (the pair swapped), like δ[l-1] a[l-1]ᵀ (Equation 2 too early), or "
     "np.outer's."""
@@ -296,6 +301,9 @@ def _layer_shape_cause(case, spec, got: tuple[int, ...]) -> tuple[str, str] | No
     if got == (sizes[l], 1):
         return "swapped-pair", ("it has db's shape: the pair came back in the other order -- "
                                 "return dW, db (the weights' gradients first)")
+    if l < len(sizes) - 1 and sizes[-1] != sizes[l] and got == (sizes[-1], sizes[l - 1]):
+        return "delta-not-updated", (f"it is δ[L] (a[{l - 1}])ᵀ: δ was not updated -- Equation 2's result "
+                                     f"must be assigned back to delta, so that layer {l} uses δ[{l}]")
     if l > 1 and got == (sizes[l - 1], sizes[l - 1]):
         return "wrong-layer", (f"it is δ[{l - 1}] (a[{l - 1}])ᵀ: δ was moved down a layer (Equation "
                "2) before "
@@ -393,6 +401,13 @@ class BackwardExercise(Exercise):
         code = failing_code(status)
         if any(found == (sizes[l - 1], sizes[l]) for l in range(2, len(sizes))):
             if transposes(code) and "W" in code:                                       # W[l-1].T @ delta
+                if found[1] == sizes[-1] and _BARE_W_T.search(code):           # W[l].T @ δ[L]
+                    return KnownError(
+                        "delta-not-updated", "δ not updated: δ[L] reached a lower layer",
+                        f"the δ in this product still has δ[L]'s {sizes[-1]} rows: the result of Equation 2 "
+                        "was not assigned back to delta, so this layer multiplies δ[L] again (with your "
+                        "loop at layer l, W[l].T is the right weight) -- write "
+                        "delta = (W[l].T @ delta) * sigma_prime(z[l-1]).")
                 return KnownError("wrong-layer", "W of the wrong layer",
                             "δ[l] comes from the layer above: Equation 2 multiplies δ[l+1] by "
                             "(W[l+1])ᵀ, the weights of layer l+1 -- in a loop that stands at layer l "
