@@ -105,6 +105,9 @@ _MIXED_FLAGS = [
     _Flag("sp", ("swapped", "swapped"), "wrong-activation", "σ′ of the other activation in every layer",
           "the output is a sigmoid (σ′ = a(1 − a)) and the hidden layers are tanh (σ′ = 1 − a²): "
           "your formulas are the other way round."),
+    _Flag("sp", ("z", "square-outside"), "square-outside", "(1 − a)² for tanh′ in Equation 2",
+          "δ[l] of the hidden layers uses (1 − a[l])²: the square belongs to a alone, tanh′ = 1 − a[l]² "
+          "(1 - a**2)."),
     _Flag("fwd", "tanh-output", "wrong-activation", "tanh at the output as well",
           "your gradients are those of a network with tanh at the output too; the output layer is a "
           "sigmoid (in the forward pass and in σ′ of Equation 1), only the hidden layers are tanh."),
@@ -118,6 +121,9 @@ _MIXED_FLAGS = [
 _SIGMOID_FLAGS = [
     _Flag("sp", ("formula-z", "formula-z"), "formula-at-z", "a(1 − a) used with z",
           "your σ′ are z(1 − z): the formula a(1 − a) needs the activations a[l] = σ(z[l]), not z[l]."),
+    _Flag("sp", ("z", "formula-z"), "formula-at-z", "a(1 − a) used with z in Equation 2",
+          "δ[l] of the hidden layers uses z(1 − z) at z[l]: the formula a(1 − a) needs a[l] = σ(z[l]), "
+          "not z[l]."),
     _Flag("sp", ("swapped", "swapped"), "wrong-activation", "tanh′ (1 − a²) in a sigmoid network",
           "your σ′ are 1 − a², the derivative of tanh; every layer here is a sigmoid, σ′ = a(1 − a)."),
     _Flag("sp", ("z", "swapped"), "wrong-activation", "tanh′ (1 − a²) in the hidden layers of a "
@@ -135,7 +141,7 @@ def _derivatives(act: ref.Act, z: Array, a: Array) -> dict[str, Array]:
     else:
         formula_z = swapped = other = act.prime(z)
     return {"z": act.prime(z), "a": act.prime(a), "formula-z": formula_z, "swapped": swapped,
-            "other-z": other}
+            "other-z": other, "square-outside": (1.0 - a) ** 2 if act.name == "tanh" else act.prime(z)}
 
 
 def _forward_for(W: list, b: list, X: Array, hidden: str, output: str) -> tuple[list, list]:

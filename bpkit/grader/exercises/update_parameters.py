@@ -123,8 +123,9 @@ class UpdateParametersExercise(Exercise):
             return "swapped-pair", ("it has b's shape: the pair came back in the other order -- "
                                     "return W_new, b_new (the weights first)")
         if spec.name.startswith("b_new") and got == w_shape:
-            return "wrong-gradient", (f"it has W[{l}]'s shape: b was updated with dW (broadcast to W's shape); "
-                                      "each parameter takes its own gradient: b[l] - learning_rate * db[l]")
+            return "wrong-gradient", (f"it has W[{l}]'s shape: b was updated with dW (broadcast to W's "
+                                      "shape); each parameter takes its own gradient: "
+                                      "b[l] - learning_rate * db[l]")
         return super().shape_cause(case, spec, got)
 
     def mutation_lines(self, case, mutated):
