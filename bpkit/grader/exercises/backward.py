@@ -44,6 +44,7 @@ class _Flag:
     id: str
     title: str
     explanation: str
+    paired: bool = True     #: tried together with another mistake too (False: alone only, for speed)
 
 
 _BACKWARD_FLAGS = [
@@ -123,7 +124,7 @@ _SIGMOID_FLAGS = [
           "your σ′ are z(1 − z): the formula a(1 − a) needs the activations a[l] = σ(z[l]), not z[l]."),
     _Flag("sp", ("z", "formula-z"), "formula-at-z", "a(1 − a) used with z in Equation 2",
           "δ[l] of the hidden layers uses z(1 − z) at z[l]: the formula a(1 − a) needs a[l] = σ(z[l]), "
-          "not z[l]."),
+          "not z[l].", paired=False),
     _Flag("sp", ("swapped", "swapped"), "wrong-activation", "tanh′ (1 − a²) in a sigmoid network",
           "your σ′ are 1 − a², the derivative of tanh; every layer here is a sigmoid, σ′ = a(1 − a)."),
     _Flag("sp", ("z", "swapped"), "wrong-activation", "tanh′ (1 − a²) in the hidden layers of a "
@@ -193,7 +194,7 @@ STRUCTURAL_PAIRS = {("sp", "wt"), ("sp", "dw"), ("sp", "fwd")}
 
 
 def _common(f: _Flag) -> bool:
-    return f.key != "sp" or f.value in _COMMON_SP
+    return f.paired and (f.key != "sp" or f.value in _COMMON_SP)
 
 
 def _likely_pair(f: _Flag, g: _Flag) -> bool:
