@@ -28,6 +28,9 @@ class SigmoidExercise(Exercise):
         "numpy's np.exp works on a whole array at once, so no loop is needed: build the denominator "
         "1 + e^(−z) as an array first, then take its reciprocal.",
     )
+    # z clipped to [−10, 10] moves σ by at most 4.5e-5 -- far beyond rounding, but below the default
+    # 1e-3 that a known mistake must differ from the truth by to be considered.
+    distinct_rtol = 1e-6
     hint_for = {"exponent-sign": 2, "missing-one": 2, "reciprocal": 2, "minus-one": 2,
                 "derivative-instead": 1, "tanh-instead": 1, "not-finite": 3, "mismatch": 1}
 
