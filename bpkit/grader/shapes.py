@@ -70,6 +70,7 @@ SHAPE_TITLES = {
     "batch-axis-lost": "batch axis lost", "single-number": "a single number",
     "broadcast": "(n, n) from broadcasting", "wrong-axis": "summed over the wrong axis",
     "wrong-layer": "a[l] instead of a[l−1]", "outer-flattens": "np.outer of a batch",
+    "delta-not-updated": "δ not updated: δ[L] reached a lower layer",
 }
 
 

@@ -84,6 +84,9 @@ class BackpropErrorExercise(DeltaExercise):
                     "your δ is (W_next)ᵀ δ_next ⊙ σ′((W_next)ᵀ δ_next); σ′ is taken at z: "
                     "(W_next.T @ delta_next) * sigma_prime(z).", {"delta": back * act.prime(back)}),
             Mistake("sign", "sign flipped", "your δ is the negative of Equation 2's.", {"delta": -d}),
+            Mistake("sigma-prime-twice", "σ′(z) multiplied in twice",
+                    "your δ is (W_next)ᵀ δ_next ⊙ σ′(z)²: the factor sigma_prime(z) appears twice; "
+                    "Equation 2 multiplies by it once.", {"delta": d * sp}),
             transposed_result(d, "delta"),
         ]
         out += [Mistake("sigma-prime-at-a", "returned σ′ of the product (W_next)ᵀ δ_next",

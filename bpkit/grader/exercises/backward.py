@@ -11,6 +11,7 @@ mistakes are those of backward_variant -- alone and in pairs.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +44,7 @@ class _Flag:
     id: str
     title: str
     explanation: str
+    paired: bool = True     #: tried together with another mistake too (False: alone only, for speed)
 
 
 _BACKWARD_FLAGS = [
@@ -104,6 +106,9 @@ _MIXED_FLAGS = [
     _Flag("sp", ("swapped", "swapped"), "wrong-activation", "σ′ of the other activation in every layer",
           "the output is a sigmoid (σ′ = a(1 − a)) and the hidden layers are tanh (σ′ = 1 − a²): "
           "your formulas are the other way round."),
+    _Flag("sp", ("z", "square-outside"), "square-outside", "(1 − a)² for tanh′ in Equation 2",
+          "δ[l] of the hidden layers uses (1 − a[l])²: the square belongs to a alone, tanh′ = 1 − a[l]² "
+          "(1 - a**2)."),
     _Flag("fwd", "tanh-output", "wrong-activation", "tanh at the output as well",
           "your gradients are those of a network with tanh at the output too; the output layer is a "
           "sigmoid (in the forward pass and in σ′ of Equation 1), only the hidden layers are tanh."),
@@ -117,6 +122,9 @@ _MIXED_FLAGS = [
 _SIGMOID_FLAGS = [
     _Flag("sp", ("formula-z", "formula-z"), "formula-at-z", "a(1 − a) used with z",
           "your σ′ are z(1 − z): the formula a(1 − a) needs the activations a[l] = σ(z[l]), not z[l]."),
+    _Flag("sp", ("z", "formula-z"), "formula-at-z", "a(1 − a) used with z in Equation 2",
+          "δ[l] of the hidden layers uses z(1 − z) at z[l]: the formula a(1 − a) needs a[l] = σ(z[l]), "
+          "not z[l].", paired=False),
     _Flag("sp", ("swapped", "swapped"), "wrong-activation", "tanh′ (1 − a²) in a sigmoid network",
           "your σ′ are 1 − a², the derivative of tanh; every layer here is a sigmoid, σ′ = a(1 − a)."),
     _Flag("sp", ("z", "swapped"), "wrong-activation", "tanh′ (1 − a²) in the hidden layers of a "
@@ -134,7 +142,7 @@ def _derivatives(act: ref.Act, z: Array, a: Array) -> dict[str, Array]:
     else:
         formula_z = swapped = other = act.prime(z)
     return {"z": act.prime(z), "a": act.prime(a), "formula-z": formula_z, "swapped": swapped,
-            "other-z": other}
+            "other-z": other, "square-outside": (1.0 - a) ** 2 if act.name == "tanh" else act.prime(z)}
 
 
 def _forward_for(W: list, b: list, X: Array, hidden: str, output: str) -> tuple[list, list]:
@@ -186,7 +194,7 @@ STRUCTURAL_PAIRS = {("sp", "wt"), ("sp", "dw"), ("sp", "fwd")}
 
 
 def _common(f: _Flag) -> bool:
-    return f.key != "sp" or f.value in _COMMON_SP
+    return f.paired and (f.key != "sp" or f.value in _COMMON_SP)
 
 
 def _likely_pair(f: _Flag, g: _Flag) -> bool:
@@ -286,6 +294,10 @@ def backward_mistakes(case) -> list[Mistake]:
     return out
 
 
+#: W[l].T with a plain loop index (no offset): the weight a loop standing at layer l needs.
+_BARE_W_T = re.compile(r"\bW\[\s*[A-Za-z_]\w*\s*\]\s*\.T")
+
+
 def _layer_shape_cause(case, spec, got: tuple[int, ...]) -> tuple[str, str] | None:
     """dW[l] shaped like db[l] (the pair swapped), like δ[l-1] a[l-1]ᵀ (Equation 2 too early), or "
     "np.outer's."""
@@ -296,6 +308,9 @@ def _layer_shape_cause(case, spec, got: tuple[int, ...]) -> tuple[str, str] | No
     if got == (sizes[l], 1):
         return "swapped-pair", ("it has db's shape: the pair came back in the other order -- "
                                 "return dW, db (the weights' gradients first)")
+    if l < len(sizes) - 1 and sizes[-1] != sizes[l] and got == (sizes[-1], sizes[l - 1]):
+        return "delta-not-updated", (f"it is δ[L] (a[{l - 1}])ᵀ: δ was not updated -- Equation 2's result "
+                                     f"must be assigned back to delta, so that layer {l} uses δ[{l}]")
     if l > 1 and got == (sizes[l - 1], sizes[l - 1]):
         return "wrong-layer", (f"it is δ[{l - 1}] (a[{l - 1}])ᵀ: δ was moved down a layer (Equation "
                "2) before "
@@ -393,6 +408,13 @@ class BackwardExercise(Exercise):
         code = failing_code(status)
         if any(found == (sizes[l - 1], sizes[l]) for l in range(2, len(sizes))):
             if transposes(code) and "W" in code:                                       # W[l-1].T @ delta
+                if found[1] == sizes[-1] and _BARE_W_T.search(code):           # W[l].T @ δ[L]
+                    return KnownError(
+                        "delta-not-updated", "δ not updated: δ[L] reached a lower layer",
+                        f"the δ in this product still has δ[L]'s {sizes[-1]} rows: the result of Equation 2 "
+                        "was not assigned back to delta, so this layer multiplies δ[L] again (with your "
+                        "loop at layer l, W[l].T is the right weight) -- write "
+                        "delta = (W[l].T @ delta) * sigma_prime(z[l-1]).")
                 return KnownError("wrong-layer", "W of the wrong layer",
                             "δ[l] comes from the layer above: Equation 2 multiplies δ[l+1] by "
                             "(W[l+1])ᵀ, the weights of layer l+1 -- in a loop that stands at layer l "

@@ -50,19 +50,29 @@ _NUMGRAD_TEXT = {
 }
 
 
+def _moved(f: Callable[[Array], float], x: Array, h: float) -> tuple[Array, Array]:
+    """``(f(x + h e_i), f(x − h e_i))`` for every entry i, moving one entry at a time in a copy of x."""
+    x = x.copy()
+    fp, fm = np.zeros(x.shape), np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        fp[i] = f(x)
+        x[i] = old - h
+        fm[i] = f(x)
+        x[i] = old
+    return fp, fm
+
+
+def _central(f: Callable[[Array], float], x: Array, h: float) -> Array:
+    """The central difference (f(x + h e_i) − f(x − h e_i)) / (2h), one entry at a time, in a copy of x."""
+    fp, fm = _moved(f, x, h)
+    return (fp - fm) / (2 * h)
+
+
 def _integer_steps(f: Callable[[Array], float], x: Array, h: float) -> Array:
     """The central difference computed in place in an integer copy of x (the steps truncated)."""
-    xi = x.astype(np.int64)
-    out = np.zeros(x.shape)
-    for i in np.ndindex(x.shape):
-        old = xi[i]
-        xi[i] = old + h
-        fp = f(xi)
-        xi[i] = old - h
-        fm = f(xi)
-        xi[i] = old
-        out[i] = (fp - fm) / (2 * h)
-    return out
+    return _central(f, x.astype(np.int64), h)
 
 
 class NumericalGradientExercise(Exercise):
@@ -134,20 +144,9 @@ class NumericalGradientExercise(Exercise):
         x = case.array("x")
         h = float(case.meta["h"])
 
-        def loop(g: Callable[[Array, tuple], float]) -> Array:
-            out = np.zeros(x.shape)
-            for i in np.ndindex(x.shape):
-                out[i] = g(x.copy(), i)
-            return out
-
-        def at(x0: Array, i: tuple, d: float) -> float:
-            x0[i] += d
-            return f(x0)
-
         fx = f(x.copy())
-        fwd = loop(lambda v, i: (at(v, i, h) - fx) / h)
-        bwd = loop(lambda v, i: (fx - at(v, i, -h)) / h)
-        cen = loop(lambda v, i: (at(v.copy(), i, h) - at(v.copy(), i, -h)) / (2 * h))
+        fp, fm = _moved(f, x, h)
+        fwd, bwd, cen = (fp - fx) / h, (fx - fm) / h, (fp - fm) / (2 * h)
         both = (f(x + h) - f(x - h)) / (2 * h)
         out = [
             Mistake("forward-difference", "forward difference",
@@ -169,23 +168,34 @@ class NumericalGradientExercise(Exercise):
                     "your values are h² times the central difference: (fp - fm) / 2 * h divides by "
                     "2 and then "
                     "multiplies by h; put the denominator in brackets, / (2 * h).", {"grad": cen * h * h}),
+            Mistake("half-steps", "steps of h/2: (f(x + h/2) − f(x − h/2)) / h",
+                    "your values are the central difference with steps of h/2; the exercise asks for "
+                    "x ± h, divided by 2h.",
+                    {"grad": _central(f, x, h / 2)}),
             Mistake("divided-by-h-squared", "divided by 2h²",
                     "your values are 1/h times the central difference: divide by 2h, not 2h² (h**2).",
                     {"grad": cen / h}),
         ]
         if case.meta.get("integer"):
+            steps = _integer_steps(f, x, h)
             out.insert(0, Mistake(
                 "integer-input", "integer x: the step was rounded away",
                 "x is an integer array in this case, so x[i] + h was stored as an integer and the step "
                 "was lost: work on a float copy, x = x.astype(float).",
-                {"grad": _integer_steps(f, x, h)}))
+                {"grad": steps}))
+            out.insert(0, Mistake(
+                "integer-input", "integer x: the step was rounded away (and grad is an integer array)",
+                "x is an integer array in this case, so x[i] + h was stored as an integer and the step "
+                "was lost, and np.zeros_like(x) made grad integer too: work on a float64 copy, "
+                "x = x.astype(float), before np.zeros_like(x).",
+                {"grad": np.trunc(steps)}))
         if h != 1e-5:
             h5 = 1e-5
             out.insert(0, Mistake(
                 "ignores-h", "ignores h",
                 f"your values are the central difference with h = 1e-05, but this case passed h = {h:g}: "
                 "use the h you are given.",
-                {"grad": loop(lambda v, i: (at(v.copy(), i, h5) - at(v.copy(), i, -h5)) / (2 * h5))}))
+                {"grad": _central(f, x, h5)}))
         return out
 
     def mutation_lines(self, case, mutated):

@@ -208,6 +208,9 @@ class OpBackwardExercise(Exercise):
                     {"gx": g * t}),
             Mistake("sign", "sign flipped", "your gx is grad * (tanh(x)² − 1).",
                         {"gx": -g * (1 - t * t)}),
+            Mistake("rule-at-grad", "tanh′ taken at grad instead of x",
+                    "your gx is grad * (1 − tanh(grad)²): the local derivative is taken at the input x, "
+                    "not at grad: gx = grad * (1 - np.tanh(x)**2).", {"gx": g * (1 - np.tanh(g) ** 2)}),
             ]
         if op == "exp":
             e = np.exp(x)
@@ -220,6 +223,12 @@ class OpBackwardExercise(Exercise):
                 Mistake("wrong-rule", "x instead of exp(x)",
                         "your gx is grad * x; the derivative of exp(x) is exp(x) itself.", {"gx": g * x}),
                 Mistake("sign", "sign flipped", "your gx is −grad * exp(x).", {"gx": -g * e}),
+            Mistake("rule-at-grad", "exp taken at grad instead of x",
+                    "your gx is grad * exp(grad): the local derivative is exp of the input x, "
+                    "not of grad: gx = grad * np.exp(x).", {"gx": g * np.exp(g)}),
+            Mistake("divided", "grad divided by exp(x)",
+                    "your gx is grad / exp(x) = grad * exp(−x); the chain rule multiplies: "
+                    "gx = grad * np.exp(x).", {"gx": g / e}),
             Mistake("plus-for-product", "grad + exp(x): the chain rule multiplies",
                     "your gx is grad + exp(x); the chain rule multiplies the local derivative by grad: "
                     "grad * exp(x).", {"gx": g + e}),
@@ -238,6 +247,9 @@ class OpBackwardExercise(Exercise):
                     "your gx is grad * x^(n−1); the power rule also multiplies by n: "
                     "gx = grad * n * x**(n - 1).", {"gx": g * x ** (n - 1)}),
             Mistake("sign", "sign flipped", "your gx is −grad * n * x^(n−1).", {"gx": -g * n * x ** (n - 1)}),
+            Mistake("exponent-raised", "the exponent raised: x^(n+1)",
+                    "your gx is grad * n * x^(n+1); the power rule lowers the exponent by one: "
+                    "gx = grad * n * x**(n - 1).", {"gx": g * n * x ** (n + 1)}),
         Mistake("precedence", "x ** n - 1: brackets missing in the exponent",
                 "your gx is grad * n * x^n − 1: ** binds tighter than -, so the exponent needs brackets: "
                 "x ** (n - 1).", {"gx": g * n * x ** n - 1}),

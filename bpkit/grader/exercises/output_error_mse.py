@@ -80,6 +80,9 @@ class OutputErrorMSEExercise(DeltaExercise):
                     "your δ uses z(1 − z); the formula a(1 − a) needs a = σ(z).",
                     {"delta": (a - y) * z * (1 - z) / m}),
             Mistake("sign", "sign flipped", "your δ is (y − a) σ′(z)/m; dL/da = a − y.", {"delta": -d}),
+            Mistake("tanh-formula", "tanh′ (1 − a²) at a sigmoid output",
+                    "your δ uses 1 − a², the derivative of tanh; the output is a sigmoid, "
+                    "so σ′(z) = a(1 − a).", {"delta": (a - y) * (1 - a * a) / m}),
             Mistake("mse-half", "the ½ of the MSE",
                     "your δ is twice the truth: with L = ½‖a − y‖² the 2 of the square cancels the ½, "
                     "so dL/da = a − y, not 2(a − y).", {"delta": 2 * d}),

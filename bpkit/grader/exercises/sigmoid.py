@@ -28,6 +28,9 @@ class SigmoidExercise(Exercise):
         "numpy's np.exp works on a whole array at once, so no loop is needed: build the denominator "
         "1 + e^(−z) as an array first, then take its reciprocal.",
     )
+    # z clipped to [−10, 10] moves σ by at most 4.5e-5 -- far beyond rounding, but below the default
+    # 1e-3 that a known mistake must differ from the truth by to be considered.
+    distinct_rtol = 1e-6
     hint_for = {"exponent-sign": 2, "missing-one": 2, "reciprocal": 2, "minus-one": 2,
                 "derivative-instead": 1, "tanh-instead": 1, "not-finite": 3, "mismatch": 1}
 
@@ -76,13 +79,19 @@ class SigmoidExercise(Exercise):
                 Mistake("minus-one", "1 − e^(−z) in the denominator",
                         "your values are 1/(1 − e^(−z)); the denominator is 1 + e^(−z).",
                         {NAME: 1.0 / (1.0 - np.exp(-z))}),
-                Mistake("clipped", "z clipped to [−5, 5]",
-                        "your values are σ of z clipped to [−5, 5]: clipping changes every large |z|; the "
-                        "exact sigmoid needs no clip (np.exp(-z) overflowing to inf still gives 0).",
-                        {NAME: ref.sigmoid(np.clip(z, -5, 5))}),
+                *(Mistake("clipped", f"z clipped to [−{c}, {c}]",
+                          f"your values are σ of z clipped to [−{c}, {c}]: clipping changes every large |z|; "
+                          "the exact sigmoid needs no clip (np.exp(-z) overflowing to inf still gives 0).",
+                          {NAME: ref.sigmoid(np.clip(z, -c, c))}) for c in (5, 10, 20)),
                 Mistake("exponent-scaled", "e^(−2z): the exponent doubled",
                         "your values are 1/(1 + e^(−2z)); the exponent is −z, not −2z.",
                         {NAME: ref.sigmoid(2 * z)}),
+                Mistake("exponent-scaled", "e^(−z/2): the exponent halved",
+                        "your values are 1/(1 + e^(−z/2)); the exponent is −z, not −z/2.",
+                        {NAME: ref.sigmoid(z / 2)}),
+                Mistake("squared", "σ(z)² instead of σ(z)",
+                        "your values are (1/(1 + e^(−z)))², the sigmoid squared; drop the ** 2.",
+                        {NAME: s * s}),
                 Mistake("derivative-instead", "returned σ′(z)",
                         "your values are σ(z)(1 − σ(z)), the derivative; the exercise asks for σ(z) itself.",
                         {NAME: s * (1 - s)}),

@@ -51,6 +51,9 @@ class SigmoidPrimeExercise(ActivationPrime):
             Mistake("square-missing", "the square is missing: e^(−z)/(1 + e^(−z))",
                     "your values are e^(−z)/(1 + e^(−z)); σ′(z) = e^(−z)/(1 + e^(−z))² -- the denominator is "
                     "squared.", {NAME: 1 - s}),
+            Mistake("sigma-squared", "σ(z)² instead of σ(z)(1 − σ(z))",
+                    "your values are σ(z)², the sigmoid squared; σ′(z) = σ(z)(1 − σ(z)): s * (1 - s).",
+                    {NAME: s * s}),
             Mistake("sign", "sign flipped", "your values are −σ′(z); σ′(z) = σ(z)(1 − σ(z)) is positive.",
                     {NAME: -s * (1 - s)}),
         ]

@@ -75,6 +75,7 @@ class SoftmaxOutputErrorExercise(DeltaExercise):
         m = z.shape[1]
         p = ref.softmax(z, axis=0)
         d = (p - Y) / m
+        shifted = np.exp(z - z.max(axis=0, keepdims=True))
         with np.errstate(all="ignore"):
             return [
                 Mistake("sum-not-mean", "the 1/m is missing",
@@ -103,6 +104,14 @@ class SoftmaxOutputErrorExercise(DeltaExercise):
                         "your ŷ subtracts each row's maximum: that changes each column differently, so ŷ is "
                         "no longer softmax(z); shift each column by its own max (axis=0, keepdims=True).",
                         {"delta": (_row_shifted(z) - Y) / m}),
+                Mistake("softmax-axis", "shifted per column, but normalised over the whole array",
+                        "your ŷ subtracts each column's max (right) but then divides by e.sum() over every "
+                        "entry; normalise each column: e / e.sum(axis=0, keepdims=True).",
+                        {"delta": (shifted / shifted.sum() - Y) / m}),
+                Mistake("log-softmax", "log softmax instead of softmax",
+                        "your δ is (log ŷ − Y)/m: the log belongs to the loss, not to δ; "
+                        "δ = (ŷ − Y)/m uses the probabilities ŷ = softmax(z_L).",
+                        {"delta": (np.log(p) - Y) / m}),
                 Mistake("forgot-Y", "the − Y is missing",
                         "your δ is ŷ/m, the probabilities themselves; δ = (ŷ − Y)/m subtracts the one-hot "
                         "targets Y.", {"delta": p / m}),

@@ -54,6 +54,12 @@ class TanhPrimeExercise(ActivationPrime):
             Mistake("times-two", "1 − 2 tanh(z): * 2 where ** 2 belongs",
                     "your values are 1 − 2 tanh(z): tanh(z) * 2 doubles; the square is tanh(z) ** 2.",
                     {NAME: 1 - 2 * t}),
+            Mistake("cubed", "1 − tanh(z)³: the power is 3",
+                    "your values are 1 − tanh(z)³ (** 3); the derivative squares: 1 − tanh(z)**2.",
+                    {NAME: 1 - t ** 3}),
+            Mistake("plus-square", "1 + tanh(z)²: plus where minus belongs",
+                    "your values are 1 + tanh(z)²; the derivative subtracts the square: 1 − tanh(z)².",
+                    {NAME: 1 + t * t}),
             Mistake("sign", "sign flipped", "your values are tanh(z)² − 1; the derivative is 1 − tanh(z)².",
                     {NAME: t * t - 1}),
         ]

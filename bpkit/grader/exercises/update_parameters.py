@@ -115,6 +115,19 @@ class UpdateParametersExercise(Exercise):
                     each(lambda p, g: p, lambda p, g: p - lr * g)),
         ]
 
+    def shape_cause(self, case, spec, got):
+        l = int(spec.name.split("[")[1][:-1])
+        sizes = case.meta["sizes"]
+        w_shape, b_shape = (sizes[l], sizes[l - 1]), (sizes[l], 1)
+        if spec.name.startswith("W_new") and got == b_shape:
+            return "swapped-pair", ("it has b's shape: the pair came back in the other order -- "
+                                    "return W_new, b_new (the weights first)")
+        if spec.name.startswith("b_new") and got == w_shape:
+            return "wrong-gradient", (f"it has W[{l}]'s shape: b was updated with dW (broadcast to W's "
+                                      "shape); each parameter takes its own gradient: "
+                                      "b[l] - learning_rate * db[l]")
+        return super().shape_cause(case, spec, got)
+
     def mutation_lines(self, case, mutated):
         first = mutated[0]
         return [f"update_parameters changed its input: {first.get('detail')}.",
