@@ -90,9 +90,16 @@ def _covered():
     return {cat.exercise_id(a, EXERCISES) for a in cat.CATALOGUE} - {None}
 
 
+#: Exercises whose catalogue lives elsewhere: lesson 13's training loop takes the grader's own
+#: recording parts, so its wrong and right loops are in tests/test_capstone.py (make_train and
+#: its mistakes; the correct loops of test_correct_loops_pass_1000_seeds).
+ELSEWHERE = {"train"}
+
+
 def test_every_exercise_has_wrong_and_right_answers():
-    assert set(EXERCISES) <= _covered(), set(EXERCISES) - _covered()
-    for eid in EXERCISES:
+    ours = set(EXERCISES) - ELSEWHERE
+    assert ours <= _covered(), ours - _covered()
+    for eid in ours:
         wrong = [a for a in BUGGY if cat.exercise_id(a, EXERCISES) == eid]
         right = [a for a in CORRECT if cat.exercise_id(a, EXERCISES) == eid]
         assert len(wrong) >= 8, (eid, len(wrong))
