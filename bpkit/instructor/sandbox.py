@@ -322,7 +322,8 @@ def isolate(work: str, size_bytes: int) -> int:
     PID namespace, so it sees no other process, and everything it starts
     dies with it); the same unprivileged uid; a fresh tmpfs of
     ``size_bytes`` on ``work`` (the one writable place: ``/tmp`` and
-    ``/dev/shm`` are folders of it); an empty, read-only ``/proc``. The
+    ``/dev/shm`` are folders of it, unless read-only binds of Python or bpkit
+    sit under them); an empty, read-only ``/proc``. The
     returned descriptor of the previous ``/proc`` lets the caller count what
     the worker started; the worker must close it.
     """
@@ -339,7 +340,9 @@ def isolate(work: str, size_bytes: int) -> int:
            f"size={int(size_bytes)},nr_inodes=4096,mode=0700,uid={uid},gid={gid}")
     for folder, target in (("tmp", "/tmp"), ("shm", "/dev/shm")):
         os.mkdir(os.path.join(work, folder), 0o700)
-        if os.path.isdir(target):
+        # Only over an empty folder: where Python or bpkit live under /tmp (a checkout in /tmp, a
+        # venv there), their read-only binds must stay visible. TMPDIR is the work folder anyway.
+        if os.path.isdir(target) and not os.listdir(target):
             _mount(os.path.join(work, folder), target, None, MS_BIND | MS_REC)
     _mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=0555")
     return proc

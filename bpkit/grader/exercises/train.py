@@ -32,7 +32,7 @@ How it is judged (the learner's function is untrusted and never judges itself):
 >>> from bpkit.grader import EXERCISES, check_train
 >>> case = EXERCISES["train"].make_cases(seed=0, n=1)[0]
 >>> print(case.description)
-sizes 3-4-1, X (3, 26), 3 epochs of minibatches (5 of 5 and one of 1), learning_rate 2, seed 1549430852
+sizes 3-4-1, X (3, 16), 4 epochs of minibatches (3 of 5 and one of 1), learning_rate 5, seed 1048884210
 >>> from bpkit.mine import reference_train
 >>> check_train(reference_train).passed
 True
