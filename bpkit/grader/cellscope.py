@@ -38,9 +38,20 @@ PARSE_LOCK = threading.Lock()
 
 
 def parse(source: str) -> ast.Module:
-    """ast.parse, serialised across threads (it raises what ast.parse raises)."""
-    with PARSE_LOCK:
-        return ast.parse(source)
+    """ast.parse, serialised across threads (it raises what ast.parse raises).
+
+    CPython 3.11's traceback module also parses (for its carets) in whatever thread
+    formats an exception, which no lock here covers; the SystemError of that race is
+    transient, so the parse is retried.
+    """
+    for attempt in range(5):
+        try:
+            with PARSE_LOCK:
+                return ast.parse(source)
+        except SystemError:
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _parse(source: str) -> ast.Module | None:
