@@ -172,9 +172,10 @@ class Trainer:
                     raise ValueError("the fast path needs C-ordered writeable W[l], b[l] of the net's dtype")
         self.net = net
         # Fortran order keeps each column (example) contiguous, so gathering a
-        # shuffled minibatch copies whole columns rather than striding rows.
+        # shuffled minibatch copies whole columns rather than striding rows: for
+        # Y (n_L, m) in C order, each of the n_L k entries would be a cache miss.
         self.X = np.asfortranarray(X)
-        self.Y = np.ascontiguousarray(Y)      # C order, so np.vdot(Y[:, idx], z) needs no copy
+        self.Y = np.asfortranarray(Y)
         self.labels = labels
         self.batch_size = batch_size
         self.forward_into = [None] + [_forward_into(net.activation(l)) for l in range(1, net.L + 1)]
