@@ -6,28 +6,32 @@ with cross-entropy) for one epoch of minibatch SGD (batch 64) on synthetic,
 MNIST-shaped data, with BLAS pinned to one thread, and prints the CPU seconds
 (``time.process_time``) of:
 
-* bpkit float64 and float32 -- the training step ``Network.train`` runs
-  (gather the batch, ``forward``, ``backward``, ``update``);
-* ``Network.train`` itself (one epoch, plus the loss/accuracy pass over all the
-  data it records in its ``History``);
-* the same training in plain vectorised numpy (no bpkit), and the minibatch
-  gathers ``X[:, idx]`` alone;
-* a per-example loop in the style of classic textbook code (loop over the
-  examples of each minibatch, accumulate the gradients), timed on a subset and
-  extrapolated to the full epoch;
 * the "GEMM floor" of each dtype: only the eight matrix products one training
   step needs (3 forward, 3 weight gradients, 2 backward deltas) on the same
   batches, into preallocated outputs;
+* bpkit float64 and float32 -- the epoch loop ``Network.train`` runs
+  (``bpkit._fast.Trainer``), and ``Network.train(epochs=1)`` as a user calls it
+  (checks, copies and the History of minibatch means included);
+* the same epoch written with bpkit's public teaching functions
+  (``forward``, ``backward``, ``update``), and as plain vectorised numpy;
+* three pieces of the loop, each alone: the minibatch gathers ``X[:, idx]``,
+  ``Y[:, idx]``; the ``np.exp`` of the two sigmoid layers; the same loop on a
+  ``[4, 3, 3, 2]`` network, whose arithmetic is negligible (its Python and
+  numpy calls);
+* a per-example loop in the style of classic textbook code (loop over the
+  examples of each minibatch, accumulate the gradients), timed on a subset and
+  extrapolated to the full epoch;
 * PyTorch autograd (float32) and its own GEMM floor, when PyTorch is installed.
 
-Every measurement is repeated (``--repeats``), the methods taking turns, and
-the table shows the best and the median; the ratio is best / best floor of the
-same dtype. A last line checks that all of them train the same network.
-``--quick`` runs a small version for smoke tests.
+Every measurement is repeated (``--repeats``), the methods taking turns. The
+table shows the best and the median, best / best floor of the same dtype, and
+the paired ratio (the median over the rounds of time / that round's floor).
+Then the pieces are set against the targets, and a last line checks that all
+of them train the same network. ``--quick`` runs a small version for smoke tests.
 
 Run from the repository root::
 
-    python bench/train_speed.py            # about 1.5 minutes
+    python bench/train_speed.py            # about 3 minutes
     python bench/train_speed.py --quick    # a few seconds
 """
 
@@ -414,12 +418,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loop-examples", type=int, default=None,
                         help="examples the per-example loop is timed on (default 2000)")
     parser.add_argument("--repeats", type=int, default=None,
-                        help="times each measurement is taken (default 5)")
+                        help="times each measurement is taken (default 9)")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if it is installed")
     args = parser.parse_args(argv)
     m = args.examples or (3_200 if args.quick else 60_000)
     m_loop = min(m, args.loop_examples or (256 if args.quick else 2_000))
-    repeats = args.repeats or (2 if args.quick else 5)
+    repeats = args.repeats or (2 if args.quick else 9)
 
     pinned, limits = pin_threads()
     with limits:
@@ -516,7 +520,16 @@ TORCH_TARGET = 1.5
 def paired(times: dict[str, list[float]], name: str, reference: str) -> float:
     """The median over the rounds of name's time / reference's time in the same round: the methods
     take turns, so a slow spell of the machine slows both sides of each ratio alike."""
-    return statistics.median(t / r for t, r in zip(times[name], times[reference], strict=True))
+    return statistics.median(_ratios(times, name, reference))
+
+
+def _ratios(times: dict[str, list[float]], name: str, reference: str) -> list[float]:
+    return [t / r for t, r in zip(times[name], times[reference], strict=True)]
+
+
+def _spread(times: dict[str, list[float]], name: str, reference: str) -> str:
+    ratios = _ratios(times, name, reference)
+    return f"rounds {min(ratios):.2f}-{max(ratios):.2f}"
 
 
 def _floor_of(group: str) -> str:
@@ -544,24 +557,27 @@ def table(contenders: dict[str, tuple], times: dict[str, list[float]]) -> None:
 def breakdown(times: dict[str, list[float]]) -> None:
     """What the epoch loop costs above the floor, piece by piece (paired ratios), against the targets.
 
-    The gather, the sigmoid exps and the per-step calls are each measured alone; their sum is the
-    least a numpy loop written this way pays, and what is left is the loop's other element-wise work.
+    The gather, the sigmoid exps and the per-step calls are each measured alone; what the loop
+    costs beyond their sum is its other element-wise work (and the noise of the run).
     """
     print()
-    print("Above the floor (paired x floor): what the epoch loop cannot skip, measured alone in this run")
+    print("Above the floor (paired x floor), each piece measured alone in this run; "
+          "rounds a-b: the lowest and highest round")
     for group, (loop_target, train_target) in TARGETS.items():
         floor = _floor_of(group)
         gather, exps, calls = (paired(times, f"  {piece} {group}", floor)
                                for piece in ("batch gather", "sigmoid exps", "calls alone"))
-        least = 1.0 + gather + exps + calls
+        pieces = gather + exps + calls
         loop = paired(times, f"bpkit {group}", floor)
         train = paired(times, f"bpkit train() {group}", floor)
         print(f"  {group}: 1.00 floor + {gather:.2f} gather + {exps:.2f} sigmoid exps + {calls:.2f} calls "
-              f"= {least:.2f}; the loop {loop:.2f} (other element-wise work {loop - least:+.2f}), "
-              f"train() {train:.2f}")
+              f"= {1.0 + pieces:.2f}; the loop {loop:.2f} ({_spread(times, f'bpkit {group}', floor)}; "
+              f"the rest {loop - 1.0 - pieces:+.2f}), "
+              f"train() {train:.2f} ({_spread(times, f'bpkit train() {group}', floor)})")
         print(f"  {group} targets: loop <= {loop_target:.2f} ({_verdict(loop <= loop_target)}), "
               f"train() <= {train_target:.2f} ({_verdict(train <= train_target)}); "
-              f"gather + exps + calls alone leave {loop_target - least:+.2f} for the rest")
+              f"the loop's allowance above the floor is {loop_target - 1.0:.2f}, "
+              f"gather + exps alone take {gather + exps:.2f} of it")
     if "torch autograd float32" in times:
         speedup = paired(times, "torch autograd float32", "bpkit train() float32")
         print(f"  float32 train() against torch autograd: {speedup:.2f}x faster "
