@@ -3,13 +3,15 @@ lesson with a note, in the same words `bpkit grade` uses (cellscope.other_cell_m
 
 from __future__ import annotations
 
+import ast
 import linecache
 
 import nbformat
 import numpy as np
+import pytest
 from nbclient import NotebookClient
 
-from bpkit.grader import run_check
+from bpkit.grader import cellscope, run_check
 from bpkit.grader.cellscope import other_cell_message
 
 HELPER_CELL = "import numpy as np\n\ndef logistic(v):\n    return 1 / (1 + np.exp(-v))\n"
@@ -87,3 +89,32 @@ def test_the_trusted_side_parses_only_through_the_serialised_parse():
     callers = [p.relative_to(root).as_posix() for folder in ("instructor", "export", "grader")
                for p in (root / folder).rglob("*.py") if "ast.parse(" in p.read_text(encoding="utf-8")]
     assert callers == ["grader/cellscope.py"]
+
+
+def test_parse_retries_the_transient_systemerror_then_lets_a_lasting_one_raise(monkeypatch):
+    """The SystemError of the 3.11 race passes on a retry; one that does not pass is raised, not hidden."""
+    real_parse, calls = ast.parse, []
+
+    def flaky(source, *args, **kwargs):
+        calls.append(source)
+        if len(calls) <= 2:
+            raise SystemError("AST constructor recursion depth mismatch (before=1, after=2)")
+        return real_parse(source, *args, **kwargs)
+
+    monkeypatch.setattr(cellscope.ast, "parse", flaky)
+    tree = cellscope.parse("x = 1\n")
+    assert isinstance(tree, ast.Module) and len(calls) == 3
+
+    def broken(source, *args, **kwargs):
+        calls.append(source)
+        raise SystemError("lasting")
+
+    calls.clear()
+    monkeypatch.setattr(cellscope.ast, "parse", broken)
+    with pytest.raises(SystemError, match="lasting"):
+        cellscope.parse("x = 1\n")
+    assert len(calls) == 5
+
+    monkeypatch.setattr(cellscope.ast, "parse", real_parse)
+    with pytest.raises(SyntaxError):        # what ast.parse raises otherwise goes through at once
+        cellscope.parse("def (:\n")

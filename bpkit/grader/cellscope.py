@@ -44,14 +44,14 @@ def parse(source: str) -> ast.Module:
     formats an exception, which no lock here covers; the SystemError of that race is
     transient, so the parse is retried.
     """
-    for attempt in range(5):
+    for _ in range(4):
         try:
             with PARSE_LOCK:
                 return ast.parse(source)
         except SystemError:
-            if attempt == 4:
-                raise
-    raise AssertionError("unreachable")
+            continue
+    with PARSE_LOCK:
+        return ast.parse(source)      # a fifth failure is not transient: let it raise
 
 
 def _parse(source: str) -> ast.Module | None:
