@@ -10,6 +10,7 @@ mistakes are those of backward_variant -- alone and in pairs.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -246,6 +247,53 @@ def absolute_backward(case) -> dict[str, Array]:
     return out
 
 
+@dataclass(frozen=True)
+class _Combo:
+    """One mistake or pair of mistakes of the backward pass, as far as it does not depend on the case."""
+    key: tuple               # the structural variant: (sp, wt, dw, fwd)
+    kw: dict
+    ids: tuple[str, ...]
+    title: str
+    explanation: str
+    batch_only: bool
+
+
+@functools.cache
+def _combos(batch: bool, hidden: str, output: str) -> tuple[_Combo, ...]:
+    """The mistakes tried for a case of this kind, alone and in likely pairs, in order of likelihood."""
+    flags = [f for f in _BACKWARD_FLAGS if batch or f.key not in BATCH_KEYS]
+    if hidden == "tanh" and output == "sigmoid":
+        flags += _MIXED_FLAGS
+    elif hidden == output == "sigmoid":
+        flags += _SIGMOID_FLAGS
+    combos = [(f,) for f in flags] + [
+        c for c in itertools.combinations(flags, 2) if c[0].key != c[1].key and _likely_pair(*c)
+    ]
+    out = []
+    for combo in combos:
+        kw = {f.key: f.value for f in combo}
+        key = (kw.get("sp", ("z", "z")), kw.get("wt", "T"), kw.get("dw", "ok"), kw.get("fwd", "ok"))
+        expl = " ".join("Your" + f.explanation[4:] if f.explanation.startswith("your ") else f.explanation
+                        for f in combo)
+        out.append(_Combo(key, kw, tuple(f.id for f in combo), " + ".join(f.title for f in combo), expl,
+                          any(f.key in BATCH_KEYS for f in combo)))
+    return tuple(out)
+
+
+def _scaled(grads: dict[str, Array], kw: dict, m: int) -> dict[str, Array]:
+    """A structural variant's gradients with the combo's sign, ½ and 1/m (multiplying by 1 skipped:
+    it is exact, so the arrays are those the two products would give)."""
+    factor = kw.get("sign", 1.0) * kw.get("half", 1.0) * {"mean": 1.0, "sum": m, "twice": 1.0 / m}[
+        kw.get("mean", "mean")]
+    out = {}
+    for k, v in grads.items():
+        extra = _extra_scale(k, kw, m)
+        if factor != 1.0:
+            v = v * factor
+        out[k] = v * extra if extra != 1.0 else v
+    return out
+
+
 def backward_mistakes(case) -> list[Mistake]:
     """The known mistakes of a whole backward pass (lessons 06, 07 and 11), alone and in pairs."""
     L = int(case.meta["L"])
@@ -253,38 +301,21 @@ def backward_mistakes(case) -> list[Mistake]:
     W = [None] + [case.arrays[f"W[{l}]"] for l in range(1, L + 1)]
     b = [None] + [case.arrays[f"b[{l}]"] for l in range(1, L + 1)]
     X, Y = case.arrays["X"], case.arrays["Y"]
-    forwards = {"ok": _forward_for(W, b, X, hidden, output)}
-    batch = X.shape[1] > 1
     m = X.shape[1]
-    flags = [f for f in _BACKWARD_FLAGS if batch or f.key not in BATCH_KEYS]
-    forwards["no-bias"] = _forward_for(W, [None] + [np.zeros_like(v) for v in b[1:]], X, hidden, output)
+    forwards = {"ok": _forward_for(W, b, X, hidden, output),
+                "no-bias": _forward_for(W, [None] + [np.zeros_like(v) for v in b[1:]], X, hidden, output)}
     if hidden == "tanh" and output == "sigmoid":
-        flags += _MIXED_FLAGS
         forwards["sigmoid"] = _forward_for(W, b, X, "sigmoid", output)
         forwards["tanh-output"] = _forward_for(W, b, X, "tanh", "tanh")
-    elif hidden == output == "sigmoid":
-        flags += _SIGMOID_FLAGS
-    combos = [(f,) for f in flags] + [
-        c for c in itertools.combinations(flags, 2) if c[0].key != c[1].key and _likely_pair(*c)
-    ]
     # sign, the ½ and the 1/m only scale the answer: compute each structural variant once.
     base: dict[tuple, dict[str, Array]] = {}
     out: list[Mistake] = []
-    for combo in combos:
-        kw = {f.key: f.value for f in combo}
-        key = (kw.get("sp", ("z", "z")), kw.get("wt", "T"), kw.get("dw", "ok"), kw.get("fwd", "ok"))
-        if key not in base:
-            base[key] = backward_variant(W, b, X, Y, sp=key[0], wt=key[1], dw=key[2],
-                                         forward=forwards[key[3]])
-        factor = kw.get("sign", 1.0) * kw.get("half", 1.0) * {"mean": 1.0, "sum": m, "twice": 1.0 / m}[
-            kw.get("mean", "mean")]
-        grads = {k: v * factor * _extra_scale(k, kw, m) for k, v in base[key].items()}
-        ids = [f.id for f in combo]
-        title = " + ".join(f.title for f in combo)
-        expl = " ".join("Your" + f.explanation[4:] if f.explanation.startswith("your ") else f.explanation
-                        for f in combo)
-        out.append(Mistake(ids[0], title, expl, grads, also=tuple(i for i in ids[1:] if i != ids[0]),
-                           batch_only=any(f.key in BATCH_KEYS for f in combo)))
+    for c in _combos(m > 1, hidden, output):
+        if c.key not in base:
+            base[c.key] = backward_variant(W, b, X, Y, sp=c.key[0], wt=c.key[1], dw=c.key[2],
+                                           forward=forwards[c.key[3]])
+        out.append(Mistake(c.ids[0], c.title, c.explanation, _scaled(base[c.key], c.kw, m),
+                           also=tuple(i for i in c.ids[1:] if i != c.ids[0]), batch_only=c.batch_only))
     if m > 1:
         one = _forward_for(W, b, X[:, :1], hidden, output)
         out.append(Mistake("first-column-only", "only the first example",
