@@ -24,6 +24,23 @@ MATCH_RTOL = 2e-5
 DISTINCT_RTOL = 1e-3
 
 
+def _stack(mistakes: list[Mistake], names: list[str], expected: list[Array], E: Array) -> tuple[Array, Array]:
+    """(C, given): each mistake's arrays laid end to end, one row per mistake (the truth where the
+    mistake gives nothing or another shape), and which arrays each mistake gives."""
+    given = np.zeros((len(mistakes), len(names)), bool)
+    rows = []
+    for i, mk in enumerate(mistakes):
+        parts = []
+        for j, (n, e) in enumerate(zip(names, expected, strict=True)):
+            c = mk.outputs.get(n)
+            if c is not None:
+                c = np.asarray(c, dtype=np.float64)
+                given[i, j] = c.shape == e.shape
+            parts.append(c if given[i, j] else e)
+        rows.append(np.concatenate([np.ravel(p) for p in parts]) if len(parts) > 1 else np.ravel(parts[0]))
+    return np.array(rows, dtype=np.float64).reshape(len(mistakes), E.size), given
+
+
 def match_mistakes(
     mistakes: list[Mistake], truths: dict[str, Truth], arrays: dict[str, Array],
     specs: list[OutputSpec], bad: dict[str, Array], match_rtol: float = MATCH_RTOL,
@@ -60,18 +77,7 @@ def match_mistakes(
     G = cat(np.asarray(arrays[n], np.float64) for n in names)
     wrong = np.array([bool(bad[n].any()) for n in names])
 
-    k = len(mistakes)
-    C = np.tile(E, (k, 1))
-    given = np.zeros((k, len(names)), bool)
-    for i, mk in enumerate(mistakes):
-        for j, n in enumerate(names):
-            c = mk.outputs.get(n)
-            if c is None:
-                continue
-            c = np.asarray(c, dtype=np.float64)
-            if c.shape == truths[n].expected.shape:
-                C[i, starts[j]:starts[j] + sizes[j]] = c.ravel()
-                given[i, j] = True
+    C, given = _stack(mistakes, names, [truths[n].expected for n in names], E)
 
     def seg_max(x: Array) -> Array:                       # (k, entries) -> (k, arrays)
         return np.maximum.reduceat(x, starts, axis=1)

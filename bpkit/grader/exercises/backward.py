@@ -216,15 +216,6 @@ _COMMON_SP = {("none", "none"), ("a", "a"), ("z", "none"), ("z", "a"), ("z", "fo
 BATCH_KEYS = ("mean", "bias", "dwm")
 
 
-def _extra_scale(name: str, kw: dict, m: int) -> float:
-    """The extra 1/m of a mean taken in Equation 3 or 4 only."""
-    if name.startswith("db") and kw.get("bias") == "mean":
-        return 1.0 / m
-    if name.startswith("dW") and kw.get("dwm") == "mean":
-        return 1.0 / m
-    return 1.0
-
-
 def absolute_backward(case) -> dict[str, Array]:
     """What was summed for each gradient, in absolute values (the float32 allowance's scale):
     Equations 1-4 run with |W|, |a| and |σ′| + |z| (the effect of rounding z itself)."""
@@ -281,16 +272,18 @@ def _combos(batch: bool, hidden: str, output: str) -> tuple[_Combo, ...]:
 
 
 def _scaled(grads: dict[str, Array], kw: dict, m: int) -> dict[str, Array]:
-    """A structural variant's gradients with the combo's sign, ½ and 1/m (multiplying by 1 skipped:
-    it is exact, so the arrays are those the two products would give)."""
+    """A structural variant's gradients with the combo's sign, ½ and 1/m, and the extra 1/m of a mean
+    taken in Equation 3 or 4 only (multiplying by 1 is skipped: it is exact, the arrays are the same)."""
     factor = kw.get("sign", 1.0) * kw.get("half", 1.0) * {"mean": 1.0, "sum": m, "twice": 1.0 / m}[
         kw.get("mean", "mean")]
+    extra = {"dW": 1.0 / m if kw.get("dwm") == "mean" else 1.0,
+             "db": 1.0 / m if kw.get("bias") == "mean" else 1.0}
     out = {}
     for k, v in grads.items():
-        extra = _extra_scale(k, kw, m)
+        e = extra.get(k[:2], 1.0)
         if factor != 1.0:
             v = v * factor
-        out[k] = v * extra if extra != 1.0 else v
+        out[k] = v * e if e != 1.0 else v
     return out
 
 
