@@ -24,21 +24,22 @@ MATCH_RTOL = 2e-5
 DISTINCT_RTOL = 1e-3
 
 
-def _stack(mistakes: list[Mistake], names: list[str], expected: list[Array], E: Array) -> tuple[Array, Array]:
+def _stack(mistakes: list[Mistake], names: list[str], expected: list[Array]) -> tuple[Array, Array]:
     """(C, given): each mistake's arrays laid end to end, one row per mistake (the truth where the
     mistake gives nothing or another shape), and which arrays each mistake gives."""
-    given = np.zeros((len(mistakes), len(names)), bool)
-    rows = []
-    for i, mk in enumerate(mistakes):
-        parts = []
-        for j, (n, e) in enumerate(zip(names, expected, strict=True)):
+    blocks, given = [], []
+    for n, e in zip(names, expected, strict=True):
+        col, has = [], []
+        for mk in mistakes:
             c = mk.outputs.get(n)
             if c is not None:
                 c = np.asarray(c, dtype=np.float64)
-                given[i, j] = c.shape == e.shape
-            parts.append(c if given[i, j] else e)
-        rows.append(np.concatenate([np.ravel(p) for p in parts]) if len(parts) > 1 else np.ravel(parts[0]))
-    return np.array(rows, dtype=np.float64).reshape(len(mistakes), E.size), given
+            ok = c is not None and c.shape == e.shape
+            col.append(c if ok else e)
+            has.append(ok)
+        blocks.append(np.array(col, dtype=np.float64).reshape(len(mistakes), e.size))
+        given.append(has)
+    return np.concatenate(blocks, axis=1), np.array(given, dtype=bool).T.copy()
 
 
 def match_mistakes(
@@ -77,7 +78,7 @@ def match_mistakes(
     G = cat(np.asarray(arrays[n], np.float64) for n in names)
     wrong = np.array([bool(bad[n].any()) for n in names])
 
-    C, given = _stack(mistakes, names, [truths[n].expected for n in names], E)
+    C, given = _stack(mistakes, names, [truths[n].expected for n in names])
 
     def seg_max(x: Array) -> Array:                       # (k, entries) -> (k, arrays)
         return np.maximum.reduceat(x, starts, axis=1)
