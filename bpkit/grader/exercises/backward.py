@@ -238,7 +238,7 @@ def absolute_backward(case) -> dict[str, Array]:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)         # kw is a dict: compared and hashed by identity
 class _Combo:
     """One mistake or pair of mistakes of the backward pass, as far as it does not depend on the case."""
     key: tuple               # the structural variant: (sp, wt, dw, fwd)
